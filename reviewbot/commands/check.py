@@ -1,0 +1,13 @@
+"""`reviewbot check` (placeholder until its issue lands)."""
+
+from __future__ import annotations
+
+import typer
+
+from reviewbot.errors import UsageError
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("check")
+    def _cmd() -> int:
+        raise UsageError("'reviewbot check' is not available yet")

@@ -1,0 +1,13 @@
+"""`reviewbot rules` (placeholder until its issue lands)."""
+
+from __future__ import annotations
+
+import typer
+
+from reviewbot.errors import UsageError
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("rules")
+    def _cmd() -> int:
+        raise UsageError("'reviewbot rules' is not available yet")
