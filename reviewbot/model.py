@@ -207,6 +207,10 @@ class FunctionSide:
     labels: tuple[str, ...] = ()
     gotos: tuple[str, ...] = ()
     returns: tuple[str, ...] = ()  # returned expression texts
+    # Real file line of each line of ``text`` (added by the ingest stage): fragments
+    # from several hunks have gaps, so ``first_line + i`` is only right when this is
+    # empty. Use ``reviewbot.diffparse.cparse.parse_side(side).line_of(row)``.
+    line_numbers: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,113 @@
-"""`reviewbot sim` (placeholder until its issue lands)."""
+"""`reviewbot sim`: list scenarios, run one with knobs, replay a counterexample."""
 
 from __future__ import annotations
+
+import json
+from typing import Any
 
 import typer
 
 from reviewbot.errors import UsageError
 
+RUN_HELP = """Explore every interleaving of SCENARIO and decide its properties.
+
+Exit status: 0 every property holds; 1 a safety property is violated (the
+counterexample is printed); 2 error, budget exhausted or loop bound hit
+(inconclusive), or a 'sometimes' property is unreachable (the model is vacuous).
+"""
+
+
+def _formats(value: str) -> str:
+    if value not in ("text", "json"):
+        raise UsageError(f"unknown format {value!r}", hint="valid formats: text, json")
+    return value
+
+
+def _knobs(pairs: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        name, eq, value = pair.partition("=")
+        if not eq or not name:
+            raise UsageError(f"bad --knob {pair!r}", hint="write --knob NAME=VALUE")
+        out[name.strip()] = value.strip()
+    return out
+
 
 def register(app: typer.Typer) -> None:
-    @app.command("sim")
-    def _cmd() -> int:
-        raise UsageError("'reviewbot sim' is not available yet")
+    sim_app = typer.Typer(
+        help="Run the interleaving explorer on a registered scenario.",
+        no_args_is_help=True,
+        add_completion=False,
+    )
+    app.add_typer(sim_app, name="sim")
+
+    @sim_app.command("list")
+    def _list(
+        fmt: str = typer.Option("text", "--format", help="text or json"),
+    ) -> int:
+        """List scenarios with their knobs, variants and expected verdicts."""
+        from reviewbot.sim import registry
+        from reviewbot.sim.cli_render import list_json, list_text
+
+        specs = registry.all_scenarios()
+        if _formats(fmt) == "json":
+            typer.echo(json.dumps(list_json(specs), indent=2))
+        else:
+            typer.echo(list_text(specs), nl=False)
+        return 0
+
+    @sim_app.command("run", help=RUN_HELP)
+    def _run(  # noqa: PLR0917 - typer maps parameters to options
+        scenario: str = typer.Argument(..., help="scenario id (see 'reviewbot sim list')"),
+        variant: str = typer.Option("", "--variant", help="start from a named variant's knobs"),
+        knob: list[str] = typer.Option([], "--knob", help="NAME=VALUE, repeatable"),  # noqa: B008
+        fmt: str = typer.Option("text", "--format", help="text or json"),
+        budget: int = typer.Option(2_000_000, "--budget", help="state budget", min=1),
+        check: bool = typer.Option(
+            False, "--check", help="verify every step's declared reads/writes (slower)"
+        ),
+        width: int = typer.Option(78, "--width", help="trace width in columns", min=40),
+    ) -> int:
+        from reviewbot.sim import registry
+        from reviewbot.sim import run as sim_run
+        from reviewbot.sim.cli_render import exit_code, run_json, run_text
+        from reviewbot.sim.runner import simulate
+
+        fmt = _formats(fmt)
+        spec = registry.get(scenario)
+        knobs: dict[str, str] = {}
+        expected: dict[str, str] = {}
+        if variant:
+            v = spec.variant(variant)
+            knobs.update(v.knobs)
+            expected = dict(v.expected)
+        knobs.update(_knobs(knob))
+        full = spec.resolve(knobs)
+        if check:
+            result = simulate(scenario, full, spec.build(full), budget=budget, check=True)
+        else:
+            result = sim_run(scenario, full, budget_states=budget)
+        if fmt == "json":
+            payload: dict[str, Any] = run_json(result, expected)
+            typer.echo(json.dumps(payload, indent=2))
+        else:
+            typer.echo(run_text(result, expected, width), nl=False)
+        return exit_code(result)
+
+    @sim_app.command("replay")
+    def _replay(
+        scenario: str = typer.Argument(..., help="scenario id"),
+        replay: str = typer.Argument(..., help="replay string printed by 'sim run'"),
+        fmt: str = typer.Option("text", "--format", help="text or json"),
+        width: int = typer.Option(78, "--width", help="trace width in columns", min=40),
+    ) -> int:
+        """Re-run one recorded interleaving and draw it."""
+        from reviewbot.sim.cli_render import replay_json, replay_text
+        from reviewbot.sim.replaying import replay_full
+
+        headers, steps, failed = replay_full(scenario, replay)
+        if _formats(fmt) == "json":
+            typer.echo(json.dumps(replay_json(scenario, replay, steps, failed), indent=2))
+        else:
+            typer.echo(replay_text(headers, steps, failed, width), nl=False)
+        return 1 if failed else 0

@@ -1,0 +1,288 @@
+"""Patch + ChangedFunctions -> Findings, with a verdict from two simulation runs.
+
+For each rule hit (rules.matcher) the rule's scenario runs with the knobs read from the
+old side and from the new side; the verdict follows DESIGN.md "Verdicts". A hit on code
+the patch did not change becomes a *preexisting* finding. A message whose diff is
+missing or could not be parsed falls back to the rule's description mapping, clearly
+marked degraded with low confidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+
+from reviewbot.errors import ReviewbotError
+from reviewbot.model import (
+    ChangedFunction,
+    Diagnostic,
+    Fact,
+    Finding,
+    Patch,
+    PropertyResult,
+    Side,
+    SimResult,
+    Verdict,
+)
+from reviewbot.rules import describe
+from reviewbot.rules.context import peers_of
+from reviewbot.rules.cst import Body
+from reviewbot.rules.loader import Rule, load_library
+from reviewbot.rules.matcher import Hit, Reading, match
+
+Runner = Callable[[str, Mapping[str, str]], SimResult]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    findings: tuple[Finding, ...]
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+def default_runner(budget_states: int = 2_000_000) -> Runner:
+    def run(scenario: str, knobs: Mapping[str, str]) -> SimResult:
+        from reviewbot import sim
+
+        return sim.run(scenario, knobs, budget_states=budget_states)
+
+    return run
+
+
+def scenario_defaults(scenario: str) -> dict[str, str]:
+    """The scenario's documented knob defaults (empty if the registry cannot say)."""
+    try:
+        from reviewbot.sim import registry
+
+        return dict(registry.get(scenario).defaults)
+    except (ImportError, ReviewbotError, KeyError):
+        return {}
+
+
+def verdict_of(before: SimResult | None, after: SimResult | None) -> Verdict:
+    b = before.verdict if before is not None else "holds"
+    a = after.verdict if after is not None else "holds"
+    if "inconclusive" in (a, b):
+        return "inconclusive"
+    table: dict[tuple[str, str], Verdict] = {
+        ("violated", "holds"): "fixes",
+        ("holds", "violated"): "introduces",
+        ("violated", "violated"): "remains",
+        ("holds", "holds"): "not-affected",
+    }
+    return table[(b, a)]
+
+
+def _violated(result: SimResult | None) -> PropertyResult | None:
+    if result is None:
+        return None
+    for prop in result.properties:
+        if prop.kind != "sometimes" and prop.verdict == "violated":
+            return prop
+    return None
+
+
+def _full(scenario: str, knobs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    merged = scenario_defaults(scenario)
+    merged.update(dict(knobs))
+    return tuple(sorted(merged.items()))
+
+
+def _hunk_of(patch: Patch, file: str, line: int | None, side: Side) -> int | None:
+    if line is None:
+        return None
+    for fc in patch.files:
+        if file not in (fc.new_path, fc.old_path):
+            continue
+        for i, h in enumerate(fc.hunks):
+            start, count = (
+                (h.new_start, h.new_count) if side == "after" else (h.old_start, h.old_count)
+            )
+            if start <= line < start + max(count, 1):
+                return i
+    return None
+
+
+def _own_text(reading: Reading | None, rule: Rule) -> str:
+    if reading is None:
+        return "the function does not exist"
+    owned = {f.name for f in rule.owned}
+    texts = [f.text for f in reading.facts if f.name in owned]
+    return "; ".join(texts) if texts else "nothing the rule reads is visible"
+
+
+class _Sims:
+    def __init__(self, runner: Runner) -> None:
+        self.runner = runner
+        self.diagnostics: list[Diagnostic] = []
+
+    def run(self, scenario: str, knobs: tuple[tuple[str, str], ...]) -> SimResult | None:
+        try:
+            return self.runner(scenario, dict(knobs))
+        except ReviewbotError as exc:
+            self.diagnostics.append(
+                Diagnostic("simulation-failed", f"scenario {scenario}: {exc.details()}", "warning")
+            )
+            return None
+
+
+def _finding(patch: Patch, hit: Hit, sims: _Sims) -> Finding | None:
+    rule = hit.rule
+    kb = _full(rule.scenario, hit.before.knobs) if hit.before else ()
+    ka = _full(rule.scenario, hit.after.knobs) if hit.after else ()
+    preexisting = not hit.changed
+    if hit.after is None:
+        return None  # a removed function cannot carry a race any more
+    sim_after = sims.run(rule.scenario, ka)
+    sim_before = sims.run(rule.scenario, kb) if hit.before is not None else None
+    if sim_after is None or (hit.before is not None and sim_before is None):
+        return None
+    verdict = (
+        verdict_of(sim_before, sim_after)
+        if hit.before is not None
+        else ("introduces" if sim_after.verdict == "violated" else "not-affected")
+    )
+    if sim_after.verdict == "inconclusive" or (sim_before and sim_before.verdict == "inconclusive"):
+        verdict = "inconclusive"
+    if preexisting and verdict != "remains":
+        return None
+    if verdict == "not-affected" and not (hit.before and hit.before.own != hit.after.own):
+        return None
+    prop = _violated(sim_before if verdict == "fixes" else sim_after)
+    facts: tuple[Fact, ...] = (hit.before.facts if hit.before else ()) + hit.after.facts
+    assumed = any(f.assumed for f in facts if f.name in {s.name for s in rule.owned})
+    confidence = rule.confidence
+    if assumed and confidence == "high":
+        confidence = "medium"
+    function = hit.fn.after.name if hit.fn.after is not None and hit.fn.after.name else hit.fn.name
+    line = hit.line
+    side: Side = "after" if hit.after.anchors or hit.before is None else "before"
+    message = rule.message.format(
+        function=function,
+        file=hit.fn.file,
+        before=_own_text(hit.before, rule),
+        after=_own_text(hit.after, rule),
+        invariant=prop.description if prop else "",
+    )
+    return Finding(
+        rule=rule.id,
+        title=rule.title,
+        scenario=rule.scenario,
+        verdict=verdict,
+        severity="info" if preexisting else rule.severity,  # type: ignore[arg-type]
+        confidence=confidence,  # type: ignore[arg-type]
+        file=hit.fn.file,
+        function=function,
+        line=line,
+        knobs_before=kb,
+        knobs_after=ka,
+        facts=facts,
+        sim_before=sim_before,
+        sim_after=sim_after,
+        invariant=prop.property if prop else "",
+        preexisting=preexisting,
+        degraded=patch.degraded,
+        hunk=_hunk_of(patch, hit.fn.file, line, side),
+        message=message,
+    )
+
+
+def _dedupe(hits_findings: list[tuple[Hit, Finding]]) -> list[Finding]:
+    """Rules sharing a scenario on one function with identical knobs say the same thing:
+    keep the ones whose own facts the patch changed."""
+    groups: dict[tuple[object, ...], list[tuple[Hit, Finding]]] = {}
+    for hit, f in hits_findings:
+        key = (f.scenario, f.file, f.function, f.knobs_before, f.knobs_after)
+        groups.setdefault(key, []).append((hit, f))
+    out = []
+    for group in groups.values():
+        own_changed = [
+            f
+            for h, f in group
+            if h.before is None or h.after is None or h.before.own != h.after.own
+        ]
+        out.extend(own_changed or [group[0][1]])
+    return out
+
+
+def _described(patch: Patch, rules: tuple[Rule, ...], sims: _Sims) -> list[Finding]:
+    text = describe.evidence_text(patch)
+    out = []
+    for rule in rules:
+        phrases = describe.matches(rule, text)
+        if phrases is None or rule.description is None:
+            continue
+        kb = _full(
+            rule.scenario,
+            tuple(sorted((dict(rule.environment) | dict(rule.description.before)).items())),
+        )
+        ka = _full(
+            rule.scenario,
+            tuple(sorted((dict(rule.environment) | dict(rule.description.after)).items())),
+        )
+        sb, sa = sims.run(rule.scenario, kb), sims.run(rule.scenario, ka)
+        if sb is None or sa is None:
+            continue
+        verdict = verdict_of(sb, sa)
+        prop = _violated(sb if verdict == "fixes" else sa)
+        facts = describe.described_facts(rule, phrases, "before") + describe.described_facts(
+            rule, phrases, "after"
+        )
+        files = patch.recovered.files if patch.recovered else ()
+        funcs = patch.recovered.functions if patch.recovered else ()
+        out.append(
+            Finding(
+                rule=rule.id,
+                title=rule.title,
+                scenario=rule.scenario,
+                verdict=verdict,
+                severity=rule.severity,  # type: ignore[arg-type]
+                confidence="low",
+                file=files[0] if files else "",
+                function=funcs[0] if funcs else "",
+                line=None,
+                knobs_before=kb,
+                knobs_after=ka,
+                facts=facts,
+                sim_before=sb,
+                sim_after=sa,
+                invariant=prop.property if prop else "",
+                degraded=True,
+                message=(
+                    "There is no usable diff; this verdict is based on the description "
+                    f"only (it mentions {', '.join(repr(p) for p in phrases)})."
+                ),
+            )
+        )
+    return out
+
+
+def analyze(
+    patch: Patch,
+    functions: tuple[ChangedFunction, ...],
+    *,
+    rules: tuple[Rule, ...] | None = None,
+    runner: Runner | None = None,
+    tree_peers: Mapping[Side, Mapping[str, Body]] | None = None,
+) -> Analysis:
+    """Findings for one patch. ``runner`` defaults to ``reviewbot.sim.run``."""
+    rules = load_library() if rules is None else rules
+    sims = _Sims(runner or default_runner())
+    peers: dict[Side, dict[str, Body]] = {}
+    for side in ("before", "after"):
+        base = dict(tree_peers[side]) if tree_peers else {}
+        base.update(peers_of(functions, side, patch.diff_text))  # type: ignore[arg-type]
+        peers[side] = base  # type: ignore[index]
+    pairs: list[tuple[Hit, Finding]] = []
+    for rule in rules:
+        for hit in match(rule, functions, peers, basis_tree=bool(tree_peers)):
+            f = _finding(patch, hit, sims)
+            if f is not None:
+                pairs.append((hit, f))
+    findings = _dedupe(pairs)
+    if not findings and (patch.degraded or not patch.files):
+        findings = _described(patch, rules, sims)
+    elif patch.degraded:
+        findings = [replace(f, confidence="low", degraded=True) for f in findings]
+    order = {"introduces": 0, "remains": 1, "fixes": 2, "inconclusive": 3, "not-affected": 4}
+    findings.sort(key=lambda f: (f.preexisting, order[f.verdict], f.file, f.line or 0, f.rule))
+    return Analysis(tuple(findings), tuple(sims.diagnostics))

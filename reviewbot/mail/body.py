@@ -1,0 +1,111 @@
+"""The text of a message that carries prose and diffs, decoded to str.
+
+Inline text, ``text/x-patch`` / ``text/x-diff`` and other text attachments are kept, in
+order; transfer encodings (quoted-printable, base64) are undone; any charset is decoded,
+with ``unknown-8bit`` and unknown charsets read as UTF-8 and, failing that, Latin-1 so
+that no byte is ever fatal. CRLF line ends become LF.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from email.message import Message as EmailMessage
+
+from reviewbot.model import Diagnostic, Trailer
+
+_PATCH_NAME = re.compile(r"\.(?:patch|diff|txt)$", re.IGNORECASE)
+_TRAILER = re.compile(r"^\s{0,4}([A-Za-z][A-Za-z0-9-]{1,40}):[ \t]+(\S.*)$")
+_TRAILER_NAMES = frozenset(
+    n.lower()
+    for n in ("Fixes", "Link", "Closes", "Cc", "Reported-and-tested-by", "Cc-stable", "Message-ID")
+)
+_DIFF_START = re.compile(r"^(?:diff --git |Index: |--- a/)")
+
+
+def decode_bytes(data: bytes, charset: str | None) -> tuple[str, bool]:
+    """Decode ``data``; the flag says the declared charset was missing, unknown or wrong."""
+    name = (charset or "").strip().strip('"').lower()
+    if name and name not in ("unknown-8bit", "x-unknown", "unknown"):
+        try:
+            codecs.lookup(name)
+        except LookupError:
+            name = ""
+        else:
+            try:
+                return data.decode(name), False
+            except (UnicodeDecodeError, LookupError):
+                pass
+    try:
+        return data.decode("utf-8"), bool(name)
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), True
+
+
+def _wanted(part: EmailMessage) -> bool:
+    ctype = part.get_content_type()
+    try:
+        name = part.get_filename() or ""
+    except (TypeError, ValueError, LookupError):
+        name = ""
+    if ctype in ("text/plain", "text/x-patch", "text/x-diff", "text/x-c", "text/x-csrc"):
+        return True
+    if ctype.startswith("text/") and ctype != "text/html":
+        return part.get_content_disposition() == "attachment" or bool(_PATCH_NAME.search(name))
+    return ctype == "application/octet-stream" and bool(_PATCH_NAME.search(name))
+
+
+def extract_body(msg: EmailMessage, where: str) -> tuple[str, tuple[Diagnostic, ...]]:
+    """Concatenate the decoded text parts that can carry prose or a patch."""
+    texts: list[str] = []
+    diags: list[Diagnostic] = []
+    html: list[str] = []
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        ctype = part.get_content_type()
+        if not _wanted(part) and ctype != "text/html":
+            continue
+        try:
+            payload = part.get_payload(decode=True)
+        except (ValueError, TypeError, LookupError, AssertionError):
+            payload = None
+        if not isinstance(payload, bytes):
+            raw = part.get_payload()
+            payload = raw.encode("utf-8", "replace") if isinstance(raw, str) else b""
+        try:
+            charset = part.get_content_charset()
+        except (ValueError, LookupError, TypeError):
+            charset = None
+        text, bad = decode_bytes(payload, charset)
+        if bad:
+            diags.append(
+                Diagnostic(
+                    "invalid-charset",
+                    f"declared charset {charset or 'none'!r} does not decode the text; "
+                    "read it as UTF-8/Latin-1 instead",
+                    "info",
+                    where,
+                )
+            )
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        (html if ctype == "text/html" else texts).append(text)
+    if not texts and html:
+        diags.append(Diagnostic("html-only", "message has only an HTML part", "warning", where))
+        texts = html
+    return "\n".join(texts), tuple(diags)
+
+
+def trailers(body: str) -> tuple[Trailer, ...]:
+    """``Name-by: value`` lines (and Fixes/Link/Cc...) of the commit message part."""
+    out: list[Trailer] = []
+    for line in body.split("\n"):
+        if _DIFF_START.match(line):
+            break
+        m = _TRAILER.match(line)
+        if not m:
+            continue
+        name = m.group(1)
+        if name.lower().endswith("-by") or name.lower() in _TRAILER_NAMES:
+            out.append(Trailer(name=name, value=" ".join(m.group(2).split())))
+    return tuple(out)

@@ -1,0 +1,45 @@
+"""``--format b4``: the JSON list b4's review-perpatch-check-cmd reads.
+
+b4 runs the command with one message on stdin and keeps one result per (message,
+tool): ``[{"tool", "status": pass|warn|fail, "summary", "url", "details"}]``. Its TUI
+shows ``details`` as a list when it is itself a JSON list of
+``{"status", "description"}`` entries, which is what we put there.
+"""
+
+from __future__ import annotations
+
+import json
+
+from reviewbot.render import labels
+from reviewbot.render.drafts import RunLike
+from reviewbot.render.headers import clean
+
+_ORDER = {"pass": 0, "warn": 1, "fail": 2}
+
+
+def to_b4_json(run: RunLike) -> str:
+    entries = []
+    for report in run.reports:
+        found = report.reportable
+        items = [{"status": labels.status(f), "description": labels.sentence(f)} for f in found]
+        worst = max((i["status"] for i in items), key=_ORDER.__getitem__, default="pass")
+        if found:
+            counts: dict[str, int] = {}
+            for f in found:
+                counts[f.verdict] = counts.get(f.verdict, 0) + 1
+            summary = ", ".join(f"{n} {v}" for v, n in sorted(counts.items()))
+        else:
+            summary = "no known page-cache/writeback race affected"
+        if report.patch.degraded:
+            summary += " (diff damaged: degraded analysis)"
+        entries.append(
+            {
+                "tool": "reviewbot",
+                "status": worst,
+                "summary": summary,
+                "url": "",
+                "details": json.dumps(items) if items else "",
+                "msgid": clean(report.patch.message.msgid, 250),
+            }
+        )
+    return json.dumps(entries, indent=2) + "\n"

@@ -1,0 +1,30 @@
+"""``--format terse``: one line per finding, for ``b4.am-perpatch-check-cmd``.
+
+b4 marks a line that contains ``ERROR:`` as failing and any other line as a warning
+(the same convention as ``checkpatch.pl --terse``), and a silent run as passing. So
+only findings that should fail the patch say ``ERROR:``; a confirmed fix is a plain
+line.
+"""
+
+from __future__ import annotations
+
+from reviewbot.model import Finding
+from reviewbot.render import labels
+from reviewbot.render.drafts import RunLike
+
+
+def line(f: Finding) -> str:
+    """'fs/x.c:12: ERROR: foo(): introduces ...', like checkpatch --terse."""
+    status = labels.status(f)
+    if status == "fail":
+        level = "ERROR: "
+    elif status == "warn":
+        level = "CHECK: " if f.severity == "info" else "WARNING: "
+    else:
+        level = ""
+    return f"{labels.where(f)}: {level}{labels.what(f)}"
+
+
+def to_terse(run: RunLike) -> str:
+    lines = [line(f) for report in run.reports for f in report.reportable]
+    return "".join(f"{ln}\n" for ln in lines)

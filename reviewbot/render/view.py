@@ -1,0 +1,188 @@
+"""What the templates see: plain data computed from a PatchReport.
+
+The wording lives in the templates; this module only picks the simulation side and
+property that matter for each verdict, draws the trace and builds the replay command,
+so that every field the templates use exists (they run with StrictUndefined).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, replace
+
+from reviewbot.model import Fact, Finding, PatchReport, PropertyResult, SimResult
+from reviewbot.render.quote import Section, sections
+
+# The simulation side whose counterexample a reader needs for each verdict: a fix is
+# shown by the race it closes (before), anything else by what is left (after).
+_SIDE = {"fixes": "before", "introduces": "after", "remains": "after", "inconclusive": "after"}
+
+
+@dataclass(frozen=True)
+class FactView:
+    side: str
+    where: str  # "fs/9p/vfs_inode.c:123" or ""
+    text: str
+    assumed: bool
+    basis: str
+
+
+@dataclass(frozen=True)
+class SideView:
+    verdict: str  # violated | holds | inconclusive | not run
+    states: int
+    complete: bool
+    knobs: str  # "flush=fdatawrite, size_update=overwrite"
+
+
+@dataclass(frozen=True)
+class FindingView:
+    rule: str
+    title: str
+    scenario: str
+    verdict: str
+    severity: str
+    confidence: str
+    function: str
+    file: str
+    location: str  # "fs/9p/vfs_inode.c:123"
+    others: str  # the threads it races with, in words
+    invariant: str  # property name
+    invariant_text: str  # its description
+    trace: str  # CPU columns, or "" when there is no counterexample
+    replay_cmd: str  # "" when there is nothing to replay
+    message: str
+    facts: tuple[FactView, ...]
+    before: SideView
+    after: SideView
+    degraded: bool
+    description_only: bool  # the facts were read from the commit message only
+    preexisting: bool
+
+
+@dataclass(frozen=True)
+class SectionView:
+    quoted: tuple[str, ...]
+    where: str
+    findings: tuple[FindingView, ...]
+
+
+def side_result(f: Finding, side: str) -> SimResult | None:
+    return f.sim_before if side == "before" else f.sim_after
+
+
+def pick_property(f: Finding) -> tuple[SimResult | None, PropertyResult | None]:
+    """The simulation result and property whose trace explains the verdict."""
+    result = side_result(f, _SIDE.get(f.verdict, "after"))
+    if result is None:
+        return None, None
+    safety = [p for p in result.properties if p.kind != "sometimes"]
+    named = [p for p in safety if p.property == f.invariant]
+    if f.verdict == "inconclusive":
+        pool = [p for p in named if p.verdict == "inconclusive"] or [
+            p for p in safety if p.verdict == "inconclusive"
+        ]
+    else:
+        pool = [p for p in named if p.verdict == "violated"] or [
+            p for p in safety if p.verdict == "violated"
+        ]
+    return result, (pool[0] if pool else (named[0] if named else None))
+
+
+def trace_width(columns: int) -> int:
+    """78 columns, except that four or more CPUs get about 24 each: a long line is
+    easier to read than identifiers broken in the middle."""
+    return 78 if columns < 4 else min(120, 24 * columns)
+
+
+def only_active_threads(result: SimResult, prop: PropertyResult) -> SimResult:
+    """Draw only the CPUs that take a step in the counterexample: idle columns would
+    squeeze the others into word-broken slivers at 78 columns."""
+    names = {s.thread for s in prop.trace}
+    used = tuple(
+        h for h in result.threads if h in names or any(h.endswith(f"({n})") for n in names)
+    )
+    return replace(result, threads=used) if used else result
+
+
+def _threads(result: SimResult | None, function: str) -> str:
+    """'writeback and write' from column headers like 'CPU2 (writeback)'."""
+    if result is None:
+        return "concurrent kernel threads"
+    names = []
+    for header in result.threads:
+        m = re.search(r"\(([^)]*)\)", header)
+        name = m.group(1) if m else header
+        if name and name not in names:
+            names.append(name)
+    own = [n for n in names if n and n in function]
+    rest = [n for n in names if n not in own]
+    if not rest:
+        return "concurrent kernel threads"
+    if len(rest) == 1:
+        return f"the {rest[0]} thread"
+    return "the " + ", ".join(rest[:-1]) + " and " + rest[-1] + " threads"
+
+
+def _side(result: SimResult | None, knobs: tuple[tuple[str, str], ...]) -> SideView:
+    text = ", ".join(f"{k}={v}" for k, v in knobs)
+    if result is None:
+        return SideView("not run", 0, False, text)
+    return SideView(result.verdict, result.stats.states, result.stats.complete, text)
+
+
+def _fact(fact: Fact) -> FactView:
+    where = ""
+    if fact.file:
+        where = f"{fact.file}:{fact.line}" if fact.line is not None else fact.file
+    elif fact.line is not None:
+        where = f"line {fact.line}"
+    return FactView(fact.side, where, " ".join(fact.text.split()), fact.assumed, fact.basis)
+
+
+def finding_view(f: Finding) -> FindingView:
+    from reviewbot.sim.trace import render_columns
+
+    result, prop = pick_property(f)
+    trace = ""
+    replay = ""
+    if result is not None and prop is not None and prop.trace:
+        result = only_active_threads(result, prop)
+        trace = render_columns(result, prop, width=trace_width(len(result.threads)))
+        trace = trace.rstrip("\n")
+        if prop.replay:
+            replay = f"reviewbot sim replay {shlex.quote(f.scenario)} {shlex.quote(prop.replay)}"
+    invariant = prop.property if prop is not None else f.invariant
+    location = f"{f.file}:{f.line}" if f.file and f.line is not None else f.file
+    facts = tuple(_fact(x) for x in f.facts)
+    return FindingView(
+        rule=f.rule,
+        title=" ".join(f.title.split()),
+        scenario=f.scenario,
+        verdict=f.verdict,
+        severity=f.severity,
+        confidence=f.confidence,
+        function=f.function,
+        file=f.file,
+        location=location,
+        others=_threads(result or f.sim_after or f.sim_before, f.function),
+        invariant=invariant,
+        invariant_text=prop.description if prop is not None else "",
+        trace=trace,
+        replay_cmd=replay,
+        message=" ".join(f.message.split()),
+        facts=facts,
+        before=_side(f.sim_before, f.knobs_before),
+        after=_side(f.sim_after, f.knobs_after),
+        degraded=f.degraded,
+        description_only=bool(f.facts) and all(x.basis == "description" for x in f.facts),
+        preexisting=f.preexisting,
+    )
+
+
+def section_views(report: PatchReport, findings: tuple[Finding, ...]) -> tuple[SectionView, ...]:
+    secs: tuple[Section, ...] = sections(report.patch, findings)
+    return tuple(
+        SectionView(s.quoted, s.where, tuple(finding_view(f) for f in s.findings)) for s in secs
+    )

@@ -1,0 +1,86 @@
+"""What a role test or fact extractor sees: one side of one function, plus its peers.
+
+A ``SideView`` is one side (before/after) of one changed function, parsed into a
+``cst.Body``, with the other functions of the same side of the same patch (``peers``) so
+that an extractor can look through a helper or a macro the patch also shows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from reviewbot.model import ChangedFunction, FunctionSide, LineKind, Side
+from reviewbot.rules.cst import Body, CallSite, params_from_hint, parse_body
+
+_MACRO = re.compile(r"^\s*#\s*define\s+(\w+)\(([^)]*)\)\s+(.+)$")
+
+
+@dataclass(frozen=True)
+class Observed:
+    """A fact value read from code: the value, a sentence, and the rows it rests on."""
+
+    value: str
+    text: str
+    rows: tuple[int, ...] = ()  # rows in the side's text that support the value
+    via: str = ""  # helper or callee the value was read through, if any
+
+
+@dataclass(frozen=True)
+class SideView:
+    fn: ChangedFunction
+    side: Side
+    fs: FunctionSide
+    body: Body
+    peers: Mapping[str, Body] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.fs.name or self.fn.name
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        return self.body.params or params_from_hint(self.fn.header_hint)
+
+    def line_of(self, row: int) -> int | None:
+        if row < 0 or row >= len(self.fs.line_kinds):
+            return None
+        return self.fs.first_line + row
+
+    def kind_of(self, row: int) -> LineKind:
+        if 0 <= row < len(self.fs.line_kinds):
+            return self.fs.line_kinds[row]
+        return "context"
+
+    def callee(self, call: CallSite) -> Body | None:
+        """The body of a called helper/macro, if this side of the patch shows it."""
+        return self.peers.get(call.name)
+
+
+def view(fn: ChangedFunction, side: Side, peers: Mapping[str, Body]) -> SideView | None:
+    fs = fn.before if side == "before" else fn.after
+    if fs is None:
+        return None
+    return SideView(fn=fn, side=side, fs=fs, body=parse_body(fs.text), peers=peers)
+
+
+def peers_of(
+    functions: tuple[ChangedFunction, ...], side: Side, extra: str = ""
+) -> dict[str, Body]:
+    """Bodies of every function on one side, plus function-like macros found in ``extra``
+    (hunk text or a whole source file), keyed by name."""
+    out: dict[str, Body] = {}
+    for fn in functions:
+        fs = fn.before if side == "before" else fn.after
+        if fs is not None:
+            out[fs.name or fn.name] = parse_body(fs.text)
+    for line in _joined_lines(extra):
+        m = _MACRO.match(line)
+        if m and m.group(1) not in out:
+            out[m.group(1)] = parse_body(f"void {m.group(1)}(void)\n{{\n{m.group(3)};\n}}\n")
+    return out
+
+
+def _joined_lines(text: str) -> list[str]:
+    return text.replace("\\\n", " ").splitlines()

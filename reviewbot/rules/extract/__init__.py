@@ -1,0 +1,33 @@
+"""Role tests and fact extractors, by the names rule.yaml files use.
+
+Each role is a predicate over a ``SideView``; each extractor returns an ``Observed`` value
+for one scenario knob, or None when the code this side shows does not decide it (the
+rule's documented default is then used and reported as assumed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from reviewbot.rules.context import Observed, SideView
+from reviewbot.rules.extract import evict, flags, mapping, remote_attr, writelock
+
+ROLES: dict[str, Callable[[SideView], bool]] = {
+    "remote-getattr": remote_attr.is_remote_getattr,
+    "evict": evict.is_evict,
+    "map-blocks": mapping.is_map_blocks,
+    "write-begin": mapping.is_write_begin,
+    "buffered-write": writelock.is_buffered_write,
+    "shared-flags-update": flags.is_flags_update,
+}
+
+EXTRACTORS: dict[str, Callable[[SideView], Observed | None]] = {
+    "getattr.flush": remote_attr.flush,
+    "getattr.size_update": remote_attr.size_update,
+    "getattr.completion_updates_remote_size": remote_attr.completion_updates_remote_size,
+    "evict.wait_for_io": evict.wait_for_io,
+    "mapping.validity_cookie": mapping.validity_cookie,
+    "mapping.revalidate": mapping.revalidate,
+    "writelock.inode_lock": writelock.inode_lock,
+    "flags.atomic": flags.atomic,
+}

@@ -1,0 +1,113 @@
+"""Role "shared flags word update" and the fact of the flags-rmw scenario.
+
+A flags word is *shared* when the patch shows it changed with atomic bitops somewhere
+(so other contexts touch it concurrently), or read-modify-written in two or more
+functions. Words reached through a ``struct kstat *`` parameter or a local variable are
+never shared (they belong to one call).
+Fact ``atomic``: every update of a shared word in this function uses an atomic bitop or
+happens with a lock held.
+"""
+
+from __future__ import annotations
+
+import re
+
+from reviewbot.rules.context import Observed, SideView
+from reviewbot.rules.cst import AssignSite, Body
+from reviewbot.rules.extract.common import (
+    ATOMIC_BITOPS,
+    BIT_READS,
+    LOCKS,
+    UNLOCKS,
+    base_of,
+    field_of,
+    has_param,
+)
+
+_RMW = ("|=", "&=", "^=")
+_NONATOMIC = frozenset({"__set_bit", "__clear_bit", "__change_bit"})
+
+
+def _rmws(body: Body) -> list[AssignSite]:
+    return [a for a in body.assigns if a.op in _RMW and field_of(a.left)]
+
+
+def _bitop_fields(body: Body, names: frozenset[str]) -> set[str]:
+    out = set()
+    for c in body.calls:
+        if c.name in names and len(c.args) >= 2:
+            f = field_of(c.args[-1])
+            if f:
+                out.add(f)
+    return out
+
+
+def shared_words(view: SideView) -> set[str]:
+    atomic: set[str] = set()
+    rmw_in: dict[str, set[str]] = {}
+    for name, body in list(view.peers.items()) + [(view.name, view.body)]:
+        atomic |= _bitop_fields(body, BIT_READS)
+        for a in _rmws(body):
+            rmw_in.setdefault(field_of(a.left), set()).add(name)
+    return atomic | {f for f, fns in rmw_in.items() if len(fns) >= 2}
+
+
+def _private(view: SideView, left: str) -> bool:
+    base = base_of(left)
+    if has_param(view, "struct kstat") == base:
+        return True
+    return any(a.declaration and a.left == base for a in view.body.assigns) or bool(
+        re.search(rf"\b(struct\s+\w+|\w+_t|int|long)\s+{re.escape(base)}\s*[;=]", view.body.text)
+    )
+
+
+def _locked(body: Body, byte: int) -> bool:
+    depth = 0
+    for c in body.calls:
+        if c.byte >= byte:
+            break
+        if LOCKS.match(c.name):
+            depth += 1
+        elif UNLOCKS.match(c.name) and depth:
+            depth -= 1
+    return depth > 0
+
+
+def updates(view: SideView) -> list[tuple[str, int, bool, str]]:
+    """(field, row, atomic, text) for each update of a shared word in this function."""
+    shared = shared_words(view)
+    out = []
+    for a in _rmws(view.body):
+        f = field_of(a.left)
+        if f in shared and not _private(view, a.left):
+            out.append((f, a.row, _locked(view.body, a.byte), f"{a.left} {a.op} {a.right}"))
+    for c in view.body.calls:
+        if c.name in ATOMIC_BITOPS | _NONATOMIC and len(c.args) >= 2:
+            f = field_of(c.args[-1])
+            if f in shared:
+                ok = c.name in ATOMIC_BITOPS or _locked(view.body, c.byte)
+                out.append((f, c.row, ok, c.text))
+    return out
+
+
+def is_flags_update(view: SideView) -> bool:
+    return bool(updates(view))
+
+
+def atomic(view: SideView) -> Observed | None:
+    ups = updates(view)
+    if not ups:
+        return None
+    bad = [u for u in ups if not u[2]]
+    if bad:
+        f, row, _ok, text = bad[0]
+        return Observed(
+            "no",
+            f"{view.name}() changes the shared flags word {f} with a plain "
+            f"read-modify-write ({text})",
+            tuple(u[1] for u in bad),
+        )
+    f, row, _ok, text = ups[0]
+    return Observed(
+        "yes", f"{view.name}() changes {f} atomically ({text})", tuple(u[1] for u in ups)
+    )

@@ -1,0 +1,143 @@
+"""Roles over cached block mappings and the facts of two scenarios.
+
+"map_blocks" (writeback-stale-mapping): the function keeps a cached iomap between calls
+(a ``struct iomap_writepage_ctx *`` parameter, or ``->iomap.`` fields it reads) and
+returns early when the offset still falls inside the cached range.
+Fact ``validity_cookie``: a cookie/sequence is stored with the mapping and re-checked on
+that early-return path.
+
+"write_begin" (unwritten-zero-fill): hands a locked folio back to the caller (a
+``struct folio **``/``struct page **`` parameter) and uses an iomap.
+Fact ``revalidate``: after the folio is obtained, a validity hook or cookie comparison
+decides whether to back out.
+"""
+
+from __future__ import annotations
+
+import re
+
+from reviewbot.rules.context import Observed, SideView
+from reviewbot.rules.cst import Body, CondSite
+from reviewbot.rules.extract.common import code, has_param
+
+_RANGE = re.compile(r"iomap\s*\.\s*(offset|length)|iomap->(offset|length)")
+_COOKIE = re.compile(r"validity_cookie|\b\w*seq\b")
+_COMPARE = re.compile(r"(validity_cookie|\w*seq)\s*[!=]=|[!=]=\s*(READ_ONCE|\w+->\w*seq)")
+_FILLS = re.compile(r"&\s*\w+->iomap\b|\biomap\s*\.\s*\w+\s*=[^=]|\biomap->\w+\s*=[^=]")
+
+
+def _reuse_checks(view: SideView) -> list[tuple[CondSite, Body | None, str]]:
+    """Early returns that reuse the cached mapping: (condition, helper body, helper name)."""
+    out: list[tuple[CondSite, Body | None, str]] = []
+    ctx = has_param(view, "struct iomap_writepage_ctx") or "\0"
+    for cond in view.body.conds:
+        if not cond.exits:
+            continue
+        if _RANGE.search(cond.text):
+            out.append((cond, None, ""))
+            continue
+        for call in view.body.calls:
+            if call.in_condition and call.byte > cond.byte and call.text in cond.text:
+                helper = view.peers.get(call.name)
+                if helper is not None and _RANGE.search(code(helper.text)):
+                    out.append((cond, helper, call.name))
+                elif helper is None and any("iomap" in a or a == ctx for a in call.args[:1]):
+                    out.append((cond, None, call.name))
+                break
+    return out
+
+
+def is_map_blocks(view: SideView) -> bool:
+    text = code(view.body.text)
+    ctx = has_param(view, "struct iomap_writepage_ctx") is not None or "->iomap." in text
+    return ctx and bool(_FILLS.search(text)) and bool(_reuse_checks(view))
+
+
+def validity_cookie(view: SideView) -> Observed | None:
+    checks = _reuse_checks(view)
+    if not checks:
+        return None
+    stored = [
+        a
+        for a in view.body.assigns
+        if _COOKIE.search(a.left)
+        and "READ_ONCE" in a.right + a.left
+        or a.left.endswith("validity_cookie")
+    ]
+    cond, helper, hname = checks[0]
+    where = f"{hname}()" if hname else f"{view.name}()"
+    if helper is not None:
+        checked = bool(_COMPARE.search(code(helper.text)))
+    elif hname:
+        # A helper the patch does not show decides reuse: trust it only if a cookie is stored.
+        checked = bool(stored)
+    else:
+        checked = bool(_COMPARE.search(cond.text))
+    rows = (cond.row,) + tuple(a.row for a in stored)
+    if stored and checked:
+        return Observed(
+            "yes",
+            f"{view.name}() stores a validity cookie and {where} re-checks it "
+            "before reusing the cached mapping",
+            rows,
+            hname,
+        )
+    what = "stores no validity cookie" if not stored else "stores a cookie that is never re-checked"
+    return Observed(
+        "no",
+        f"{view.name}() reuses the cached mapping when the offset is in range; it {what}",
+        rows,
+        hname,
+    )
+
+
+_FOLIO_GET = frozenset(
+    {
+        "__filemap_get_folio",
+        "filemap_get_folio",
+        "iomap_get_folio",
+        "grab_cache_page_write_begin",
+        "folio_lock",
+        "lock_page",
+        "filemap_lock_folio",
+        "__iomap_get_folio",
+    }
+)
+
+
+def is_write_begin(view: SideView) -> bool:
+    hands_back = any(re.search(r"struct\s+(folio|page)\s*\*\s*\*", p) for p in view.params)
+    return hands_back and "iomap" in code(view.body.text)
+
+
+def revalidate(view: SideView) -> Observed | None:
+    gets = [c for c in view.body.calls if c.name in _FOLIO_GET or c.name.endswith("get_folio")]
+    start = gets[0].byte if gets else -1
+    exits = [c for c in view.body.conds if c.exits]
+    for call in view.body.calls:
+        if call.byte <= start:
+            continue
+        hook = "->" in call.name or "valid" in call.name
+        if hook and any("iomap" in a for a in call.args):
+            target = call.assigned_to or ""
+            gated = call.in_condition or any(target and target in c.text for c in exits)
+            if gated:
+                return Observed(
+                    "yes",
+                    f"{view.name}() re-validates the cached iomap with "
+                    f"{call.name}() after locking the folio",
+                    (call.row,),
+                )
+    for cond in exits:
+        if cond.byte > start and "validity_cookie" in cond.text:
+            return Observed(
+                "yes",
+                f"{view.name}() compares the iomap validity cookie after locking the folio",
+                (cond.row,),
+            )
+    anchor = (gets[0].row,) if gets else ()
+    return Observed(
+        "no",
+        f"{view.name}() uses the cached iomap after locking the folio without re-validating it",
+        anchor,
+    )

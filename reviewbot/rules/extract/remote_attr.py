@@ -1,0 +1,198 @@
+"""Role "remote getattr" and the facts of the getattr-writeback scenario.
+
+Role (structural): the function fills a ``struct kstat`` (calls ``generic_fillattr`` or
+assigns through a ``struct kstat *`` parameter, or is registered as ``.getattr``) and asks
+a server for attributes: a call whose result ``st`` is then handed, with the inode, to
+another call that applies it ("request + apply"), or a call taking the inode after a
+writeback flush has been started.
+"""
+
+from __future__ import annotations
+
+import re
+
+from reviewbot.rules.context import Observed, SideView
+from reviewbot.rules.cst import Body, CallSite
+from reviewbot.rules.extract.common import (
+    FILL_KSTAT,
+    FLUSH_START,
+    FLUSH_WAIT,
+    expanded,
+    has_param,
+    mentions,
+)
+
+_INODE = re.compile(r"\b(inode|d_inode\s*\(|d_inode\b|->d_inode|file_inode)")
+_FORCE = "AT_STATX_FORCE_SYNC"
+_DONT = "AT_STATX_DONT_SYNC"
+
+
+def _fills_kstat(view: SideView) -> bool:
+    if ".getattr" in view.fn.registered_as:
+        return True
+    if view.body.calls_named(FILL_KSTAT):
+        return True
+    stat = has_param(view, "struct kstat")
+    return bool(stat) and any(a.left.startswith(f"{stat}->") for a in view.body.assigns)
+
+
+def request_call(view: SideView) -> tuple[CallSite, CallSite | None] | None:
+    """The call that fetches attributes from the server, and the call applying them."""
+    calls = [c for c in view.body.calls if c.name not in FILL_KSTAT | FLUSH_START | FLUSH_WAIT]
+    for req in calls:
+        target = req.assigned_to
+        if not target or not re.fullmatch(r"\w+", target):
+            continue
+        for app in calls:
+            if app.byte <= req.byte or len(app.args) < 2:
+                continue
+            if any(a.strip() == target for a in app.args) and any(
+                _INODE.search(a) for a in app.args if a.strip() != target
+            ):
+                return req, app
+    flushes = [c for c, _ in expanded(view, view.body) if c.name in FLUSH_START | FLUSH_WAIT]
+    if flushes:
+        first = min(f.byte for f in flushes)
+        for req in calls:
+            if req.byte > first and any(_INODE.search(a) for a in req.args):
+                if req.name not in view.peers or not _is_flush_helper(view, req):
+                    return req, None
+    return None
+
+
+def _is_flush_helper(view: SideView, call: CallSite) -> bool:
+    body = view.peers.get(call.name)
+    return body is not None and bool(body.calls_named(FLUSH_START | FLUSH_WAIT))
+
+
+def is_remote_getattr(view: SideView) -> bool:
+    return _fills_kstat(view) and request_call(view) is not None
+
+
+def _force_vars(body: Body) -> set[str]:
+    names = {_FORCE}
+    for a in body.assigns:
+        if _FORCE in a.right:
+            names.add(a.left.split()[-1])
+    return names
+
+
+def _on_default_path(call: CallSite, force: set[str]) -> bool:
+    """False if only a FORCE_SYNC or DONT_SYNC request reaches this call."""
+    for g in call.guards:
+        forced = any(mentions(g.cond, f) for f in force)
+        negated = g.cond.startswith("!")
+        if forced and (g.branch == "then") != negated:
+            return False
+        if _DONT in g.cond and g.branch == "then" and not negated:
+            return False
+    return True
+
+
+def flush(view: SideView) -> Observed | None:
+    found = request_call(view)
+    req = found[0] if found else None
+    force = _force_vars(view.body)
+    kinds: list[tuple[str, CallSite, str]] = []
+    for call, via in expanded(view, view.body):
+        if req is not None and call.byte >= req.byte:
+            continue
+        if not _on_default_path(call, force):
+            continue
+        if call.name in FLUSH_WAIT:
+            kinds.append(("write_and_wait", call, via))
+        elif call.name in FLUSH_START:
+            kinds.append(("fdatawrite", call, via))
+    if not kinds:
+        if req is None:
+            return None
+        return Observed(
+            "none",
+            f"{view.name}() asks the server ({req.name}()) without flushing first",
+            (req.row,),
+        )
+    waits = [k for k in kinds if k[0] == "write_and_wait"]
+    kind, call, via = waits[-1] if waits else kinds[0]
+    how = f" (through {via}())" if via else ""
+    req_text = f" before {req.name}()" if req else ""
+    if kind == "write_and_wait":
+        text = f"{view.name}() waits for writeback with {call.name}(){how}{req_text}"
+    else:
+        text = f"{view.name}() starts writeback with {call.name}(){how} and does not wait{req_text}"
+    return Observed(kind, text, tuple(c.row for _k, c, _v in kinds), via)
+
+
+_SIZE_CALLS = frozenset({"i_size_write", "truncate_setsize", "netfs_resize_file"})
+
+
+def _size_writes(body: Body) -> list[CallSite]:
+    return [c for c in body.calls if c.name in _SIZE_CALLS or c.name.endswith("_i_size_write")]
+
+
+def _classify(body: Body, app: CallSite | None) -> tuple[str, str, tuple[int, ...]]:
+    """How a body applies the server's size: overwrite / keep / compare_remote."""
+    worst = ""
+    why = ""
+    rows: list[int] = []
+    for w in _size_writes(body):
+        conds = [g.cond for g in w.guards]
+        # A guard variable set under a comparison ("set_size = true" after "== remote_i_size").
+        guard_vars = {c.strip("!") for c in conds if re.fullmatch(r"!?\w+", c)}
+        compared = any("remote_i_size" in c for c in conds) or any(
+            "remote_i_size" in c.text for c in body.conds if guard_vars
+        )
+        flag = next((re.search(r"!\s*\(\s*\w+\s*&\s*(\w+)", c) for c in conds if "!" in c), None)
+        local = any(re.search(r"i_size_read|->i_size\b", c) for c in conds)
+        if compared:
+            kind, reason = (
+                "compare_remote",
+                "only when the server's size differs from remote_i_size",
+            )
+        elif local:
+            kind, reason = "keep", "only when it grows the local i_size"
+        elif flag is not None:
+            passed = app is not None and any(flag.group(1) in a for a in app.args)
+            kind = "keep" if passed else "overwrite"
+            reason = f"unless {flag.group(1)} is passed" + (
+                " (it is)" if passed else " (it is not)"
+            )
+        else:
+            kind, reason = "overwrite", "unconditionally"
+        rank = {"compare_remote": 0, "keep": 1, "overwrite": 2}
+        rows.append(w.row)
+        if not worst or rank[kind] > rank[worst]:
+            worst, why = kind, f"{w.name}() {reason}"
+    return worst, why, tuple(rows)
+
+
+def size_update(view: SideView) -> Observed | None:
+    found = request_call(view)
+    if found is None:
+        return None
+    _req, app = found
+    kind, why, rows = _classify(view.body, app)
+    if kind:
+        return Observed(kind, f"{view.name}() sets i_size from the reply: {why}", rows)
+    if app is not None and app.name in view.peers:
+        kind, why, _rows = _classify(view.peers[app.name], app)
+        if kind:
+            return Observed(
+                kind,
+                f"{app.name}() sets i_size from the server's reply: {why}",
+                (app.row,),
+                app.name,
+            )
+    return None
+
+
+def completion_updates_remote_size(view: SideView) -> Observed | None:
+    """Does any other function of this side advance remote_i_size after a write?"""
+    for name, body in view.peers.items():
+        if name == view.name:
+            continue
+        for a in body.assigns:
+            if a.left.endswith("remote_i_size") and any(
+                "remote_i_size" in g.cond and ">" in g.cond for g in a.guards
+            ):
+                return Observed("yes", f"{name}() advances remote_i_size after a write", (), name)
+    return None

@@ -1,0 +1,117 @@
+"""Role "buffered write path" and the fact of the lockless-buffered-write scenario.
+
+Role (structural): takes a ``struct kiocb *`` and a ``struct iov_iter *`` and reaches a
+buffered write: a core primitive (``generic_perform_write``, ``iomap_file_buffered_write``,
+...) or, through functions the patch shows, an extending ``i_size`` update
+(``if (end > i_size) i_size_write(...)``).
+Fact ``inode_lock``: walking from the outermost such function the patch shows, is the
+inode lock taken on every path to the write (always), only when the write may extend the
+file (extending_only), or not at all (never)?
+"""
+
+from __future__ import annotations
+
+import re
+
+from reviewbot.rules.context import Observed, SideView
+from reviewbot.rules.cst import Body, CallSite, dominates
+from reviewbot.rules.extract.common import has_param
+
+_PRIMS = frozenset(
+    {
+        "generic_perform_write",
+        "iomap_file_buffered_write",
+        "netfs_perform_write",
+        "__generic_file_write_iter",
+        "netfs_buffered_write_iter_locked",
+        "generic_file_write_iter",
+    }
+)
+_SHARED = re.compile(r"^(inode_lock_shared\w*|down_read\w*)$")
+
+
+def _is_lock(call: CallSite) -> bool:
+    if call.name in ("inode_lock", "inode_lock_nested", "inode_lock_killable"):
+        return True
+    return call.name.startswith("down_write") and any("i_rwsem" in a for a in call.args)
+
+
+def _extends_size(body: Body) -> bool:
+    return any(
+        (c.name == "i_size_write" or c.name.endswith("_i_size_write"))
+        and any(">" in g.cond for g in c.guards)
+        for c in body.calls
+    )
+
+
+def _write_calls(view: SideView, body: Body, depth: int = 3) -> list[CallSite]:
+    out = []
+    for call in body.calls:
+        if call.name in _PRIMS:
+            out.append(call)
+        elif depth and call.name in view.peers and view.peers[call.name] is not body:
+            peer = view.peers[call.name]
+            if _extends_size(peer) or _write_calls(view, peer, depth - 1):
+                out.append(call)
+    return out
+
+
+def _direct(call: CallSite) -> bool:
+    return any("IOCB_DIRECT" in g.cond and g.branch == "then" for g in call.guards)
+
+
+def is_buffered_write(view: SideView) -> bool:
+    if not (has_param(view, "struct kiocb") and has_param(view, "struct iov_iter")):
+        return False
+    return any(not _direct(c) for c in _write_calls(view, view.body)) or _extends_size(view.body)
+
+
+def _root(view: SideView) -> tuple[str, Body]:
+    """The outermost function of this side that calls (transitively) into this one."""
+    name, body = view.name, view.body
+    for _ in range(3):
+        callers = [
+            (n, b)
+            for n, b in view.peers.items()
+            if n != name and any(c.name == name for c in b.calls)
+        ]
+        if not callers:
+            break
+        name, body = callers[0]
+    return name, body
+
+
+def _state(
+    view: SideView, name: str, body: Body, depth: int = 3
+) -> tuple[str, str, tuple[int, ...]]:
+    writes = [c for c in _write_calls(view, body) if not _direct(c)]
+    locks = [c for c in body.calls if _is_lock(c)]
+    if not writes:
+        return ("", "", ())
+    w = writes[0]
+    if any(dominates(lk, w) for lk in locks):
+        return ("always", f"{name}() takes the inode lock before {w.name}()", (locks[0].row,))
+    if any(lk.byte < w.byte or lk.guards for lk in locks):
+        return (
+            "extending_only",
+            f"{name}() takes the inode lock only on some paths "
+            "(when the write may extend the file)",
+            tuple(lk.row for lk in locks),
+        )
+    if any(_SHARED.match(c.name) for c in body.calls):
+        return ("never", f"{name}() takes the inode lock shared only", ())
+    if depth and w.name in view.peers:
+        inner = _state(view, w.name, view.peers[w.name], depth - 1)
+        if inner[0]:
+            return inner
+    return ("never", f"{name}() reaches {w.name}() without taking the inode lock", (w.row,))
+
+
+def inode_lock(view: SideView) -> Observed | None:
+    name, body = _root(view)
+    value, text, rows = _state(view, name, body)
+    if not value:
+        return None
+    return Observed(
+        value, text, rows if name == view.name else (), "" if name == view.name else name
+    )

@@ -1,0 +1,154 @@
+"""Turn an exploration into model.SimResult: verdicts, traces with changes, replays."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from reviewbot.errors import UsageError
+from reviewbot.model import PropertyResult, SimResult, SimStats, TraceStep
+from reviewbot.sim import schedule as codec
+from reviewbot.sim.compile import Compiled, State
+from reviewbot.sim.engine import Machine
+from reviewbot.sim.explore import Exploration
+
+_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.\[\]-]*)\}")
+
+
+def show_value(v: Any) -> str:
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if v is None:
+        return "NULL"
+    if isinstance(v, tuple):
+        return "(" + ", ".join(show_value(x) for x in v) + ")"
+    return str(v)
+
+
+def _label(text: str, vals: Sequence[Any], scope: Mapping[str, int]) -> str:
+    if "{" not in text:
+        return text
+
+    def sub(m: re.Match[str]) -> str:
+        slot = scope.get(m.group(1))
+        return m.group(0) if slot is None or slot < 0 else show_value(vals[slot])
+
+    return _FIELD.sub(sub, text)
+
+
+def steps_of(comp: Compiled, schedule: Sequence[int]) -> tuple[list[TraceStep], State]:
+    """Re-run ``schedule`` and describe each step; UsageError if it does not fit."""
+    m = Machine(comp)
+    state = comp.init
+    out: list[TraceStep] = []
+    for i, t in enumerate(schedule):
+        if t >= len(comp.thread_names) or not m.enabled(state, t):
+            who = comp.thread_names[t] if t < len(comp.thread_names) else f"#{t}"
+            raise UsageError(
+                f"replay step {i + 1}: thread {who} cannot run there",
+                hint="the replay string belongs to another version of this scenario",
+            )
+        op = comp.ops[t][state[comp.pc_slot[t]]]
+        new, _fails = m.fire(state, t)
+        scope = comp.scopes[t]
+        changes: list[tuple[str, str]] = []
+        if op.step is not None and op.step.show is not None:
+            for name in op.step.show:
+                slot = scope.get(name, -1)
+                if slot >= 0:
+                    changes.append((name, show_value(new[slot])))
+        elif op.step is not None:
+            for slot in range(comp.nshared):
+                if new[slot] != state[slot]:
+                    changes.append((comp.names[slot], show_value(new[slot])))
+        out.append(TraceStep(comp.thread_names[t], _label(op.label, new, scope), tuple(changes)))
+        state = new
+    return out, state
+
+
+def property_events(comp: Compiled, schedule: list[int]) -> list[tuple[int, str, str]]:
+    """(step index, property, note) for the first failure/witness of each property."""
+    m = Machine(comp)
+    n = len(comp.thread_names)
+    seen: set[str] = set()
+    events: list[tuple[int, str, str]] = []
+
+    def mark(i: int, name: str, note: str) -> None:
+        if name not in seen:
+            seen.add(name)
+            events.append((i, name, note))
+
+    def on_state(i: int, state: State) -> None:
+        for p in comp.props:
+            if p.kind == "always" and not m.holds(p.pred, state, None, p.name):
+                mark(i, p.name, f"<-- {p.description}")
+            elif p.kind == "sometimes" and m.holds(p.pred, state, None, p.name):
+                mark(i, p.name, f"<-- reached: {p.description}")
+
+    state = comp.init
+    on_state(-1, state)
+    for i, t in enumerate(schedule):
+        state, fails = m.fire(state, t)
+        for f in fails:
+            desc = next(p.description for p in comp.props if p.name == f)
+            mark(i, f, f"<-- {desc}")
+        on_state(i, state)
+    if not any(m.enabled(state, t) for t in range(n)):
+        stuck = [t for t in range(n) if not m.finished(state, t)]
+        for p in comp.props:
+            if p.kind == "deadlock" and stuck:
+                who = ", ".join(
+                    f"{comp.thread_names[t]} in {comp.ops[t][state[comp.pc_slot[t]]].label}"
+                    for t in stuck
+                )
+                mark(len(schedule) - 1, p.name, f"<-- {p.description}: stuck: {who}")
+            elif p.kind == "at_end" and not stuck and not m.holds(p.pred, state, None, p.name):
+                mark(len(schedule) - 1, p.name, f"<-- {p.description}")
+    return events
+
+
+def build(
+    scenario: str,
+    knobs: Mapping[str, str],
+    comp: Compiled,
+    ex: Exploration,
+    schedules: Mapping[str, list[int]],
+) -> SimResult:
+    props: list[PropertyResult] = []
+    for p in comp.props:
+        if p.kind == "sometimes":
+            hit = p.name in ex.witnesses
+            verdict = "holds" if hit else ("violated" if ex.complete else "inconclusive")
+            sched = schedules.get(p.name, ex.witnesses.get(p.name)) if hit else None
+        else:
+            hit = p.name in ex.violations
+            verdict = "violated" if hit else ("holds" if ex.complete else "inconclusive")
+            sched = schedules.get(p.name, ex.violations.get(p.name)) if hit else None
+        trace: tuple[TraceStep, ...] = ()
+        replay = ""
+        if sched is not None:
+            steps, _end = steps_of(comp, sched)
+            notes = {name: note for _i, name, note in property_events(comp, sched)}
+            if steps:
+                last = steps[-1]
+                note = notes.get(p.name, f"<-- {p.description}")
+                steps[-1] = TraceStep(last.thread, last.label, last.changes, note)
+            trace = tuple(steps)
+            replay = codec.encode(scenario, knobs, sched)
+        props.append(PropertyResult(p.name, p.kind, p.description, verdict, trace, replay))  # type: ignore[arg-type]
+    return SimResult(
+        scenario=scenario,
+        knobs=tuple(sorted(knobs.items())),
+        threads=tuple(t.column for t in comp.model.threads),
+        properties=tuple(props),
+        stats=SimStats(
+            states=ex.states,
+            transitions=ex.transitions,
+            executions=ex.executions,
+            seconds=round(ex.seconds, 6),
+            complete=ex.complete,
+        ),
+    )

@@ -1,0 +1,1 @@
+"""One module per race scenario; each defines SCENARIO (see reviewbot.sim.registry)."""

@@ -1,0 +1,181 @@
+"""Inode eviction / umount vs asynchronous I/O completion (seed 001, commit 39302c160390).
+
+What it models. An umount evicts an inode while a netfs request on it is still
+finishing. The request was issued before the umount started (a writeback or read
+subrequest): it holds a folio (under writeback, or locked for a read), a reference
+on a 9p fid (rreq->netfs_priv) and a pointer to the inode.
+
+* CPU0 ``umount``: generic_shutdown_super() -> evict() (I_FREEING) ->
+  ->evict_inode (v9fs_evict_inode(); afs_evict_inode(), cifs_evict_inode() take the
+  same shape): truncate_inode_pages_final() waits for the folio to leave writeback and
+  removes it, clear_inode(), then destroy_inode() frees the inode and
+  v9fs_kill_super() -> p9_client_destroy() frees every fid still in the client's
+  table regardless of its refcount. With ``wait_for_io=yes`` it calls
+  netfs_wait_for_outstanding_io() (wait_var_event() until ictx->io_count is zero)
+  where knob ``wait_at`` says: before truncate_inode_pages_final() (the v2/v3
+  postings, as merged) or just before clear_inode() (the seed's v1).
+* CPU1 ``netfs-io``: the request's completion, each step as netfslib runs it: the
+  RPC reply (p9_client_write() returns: the fid's client is used), the collector's
+  folio_end_writeback() (or folio_unlock() after a read), clearing
+  NETFS_RREQ_IN_PROGRESS, then netfs_put_request() -> netfs_free_request(): the
+  filesystem's ->free_request (v9fs_free_request(): p9_fid_put(fid)), then with the
+  fix atomic_dec_and_test(&ictx->io_count) (touches the inode) and wake_up_var()
+  (only hashes the address, touches nothing).
+
+Invariants: no completion touches a freed fid or inode (checked on each step that
+dereferences them); no deadlock (every thread finishes).
+
+Shortest counterexample of ``pre-patch``: the completion has released the folio, so
+truncate_inode_pages_final() no longer waits, the umount frees the fid, and the
+completion's p9_fid_put() runs on freed memory::
+
+  CPU0 (umount)                         CPU1 (netfs-io)
+  evict(): I_FREEING
+                                        p9_client_write() reply
+                                        folio_end_writeback()
+  truncate_inode_pages_final()
+  clear_inode()
+  destroy_inode()
+  p9_client_destroy(): fids freed
+                                        clear NETFS_RREQ_IN_PROGRESS
+                                        v9fs_free_request():
+                                          p9_fid_put(fid) <-- fid freed
+
+as the commit message says: netfslib unlocks the pages and clears IN_PROGRESS before
+it destroys the objects, and nothing else tells eviction the request still lives.
+
+Both placements of the wait hold here: the model's request does not touch the page
+cache after it has released its folio, which is what moving the wait before
+truncate_inode_pages_final() in v2 guards against (copy-to-cache and similar work
+on folios truncate is removing); that difference is outside the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from reviewbot.sim.dsl import Instr, Model, await_, step
+from reviewbot.sim.registry import ScenarioSpec, Variant
+
+UAF = "no-uaf"
+
+
+def _uses(obj: str) -> dict[str, Any]:
+    return {UAF: lambda s: s[f"{obj}.alive"]}
+
+
+def _umount(k: Mapping[str, str]) -> list[Instr]:
+    wait = k["wait_for_io"] == "yes"
+    waiter = await_("netfs_wait_for_outstanding_io(): io_count == 0",
+                    lambda s: s["io_count"] == 0, reads=("io_count",))
+    prog: list[Instr] = [
+        step("evict(): I_FREEING, ->evict_inode()", writes=("evicting",),
+             effect=lambda s: {"evicting": True}),
+    ]
+    if wait and k["wait_at"] == "before_truncate":
+        prog.append(waiter)
+    prog.append(await_("truncate_inode_pages_final()",
+                       lambda s: not s["folio.writeback"],
+                       reads=("folio.writeback",), writes=("folio.present",),
+                       effect=lambda s: {"folio.present": False}))
+    if wait and k["wait_at"] == "before_clear_inode":
+        prog.append(waiter)
+    prog += [
+        step("clear_inode()", writes=("inode.cleared",),
+             effect=lambda s: {"inode.cleared": True}),
+        step("destroy_inode(): inode freed", writes=("inode.alive",),
+             effect=lambda s: {"inode.alive": False}),
+        step("v9fs_kill_super() -> p9_client_destroy(): fids freed", writes=("fid.alive",),
+             effect=lambda s: {"fid.alive": False}),
+    ]
+    return prog
+
+
+def _netfs_io(k: Mapping[str, str]) -> list[Instr]:
+    prog: list[Instr] = [
+        step("p9_client_write() reply", reads=("fid.alive",), asserts=_uses("fid")),
+        step("netfs collector: folio_end_writeback()", writes=("folio.writeback",),
+             effect=lambda s: {"folio.writeback": False}),
+        step("clear NETFS_RREQ_IN_PROGRESS", writes=("rreq.in_progress",),
+             effect=lambda s: {"rreq.in_progress": False}),
+        step("netfs_free_request() -> v9fs_free_request(): p9_fid_put(fid)",
+             reads=("fid.alive",), writes=("rreq.alive",), asserts=_uses("fid"),
+             effect=lambda s: {"rreq.alive": False}),
+    ]
+    if k["wait_for_io"] == "yes":
+        prog += [
+            step("atomic_dec_and_test(&ictx->io_count)", reads=("io_count", "inode.alive"),
+                 writes=("io_count",), asserts=_uses("inode"),
+                 effect=lambda s: {"io_count": s["io_count"] - 1}),
+            step("wake_up_var(&ictx->io_count)"),
+        ]
+    return prog
+
+
+def build(k: Mapping[str, str]) -> Model:
+    m = Model("evict-vs-async-io")
+    m.var("evicting", False)
+    m.var("folio.present", True)
+    m.var("folio.writeback", True)  # the request was issued before umount started
+    m.var("rreq.in_progress", True)
+    m.var("rreq.alive", True)
+    m.var("io_count", 1)  # netfs_alloc_request() counted it (only read with the fix)
+    m.var("inode.cleared", False)
+    m.var("inode.alive", True)
+    m.var("fid.alive", True)
+    m.thread("umount", _umount(k))
+    m.thread("netfs-io", _netfs_io(k))
+    m.assertion(UAF, "no I/O completion touches a freed fid or inode")
+    m.deadlock("no-deadlock", "eviction and the completion both finish (nobody waits forever)")
+    m.sometimes(
+        "request-outlives-folio",
+        "eviction runs while a request whose folio is released is still alive",
+        lambda s: s["evicting"] and not s["folio.writeback"] and s["rreq.alive"],
+        reads=("evicting", "folio.writeback", "rreq.alive"),
+    )
+    return m
+
+
+SCENARIO = ScenarioSpec(
+    id="evict-vs-async-io",
+    title="inode eviction does not wait for outstanding asynchronous I/O",
+    summary=("->evict_inode/umount frees the inode and the fids while a netfs request "
+             "that still holds them is completing"),
+    knobs={"wait_for_io": ("no", "yes"),
+           "wait_at": ("before_truncate", "before_clear_inode")},
+    knob_docs={
+        "wait_for_io": (
+            "no: ->evict_inode goes from truncate_inode_pages_final() to clear_inode() "
+            "with nothing counting requests that outlive their folios; yes: "
+            "outstanding requests are counted (atomic_inc at netfs_alloc_request, "
+            "atomic_dec_and_test + wake_up_var at netfs_free_request) and "
+            "->evict_inode calls netfs_wait_for_outstanding_io() (or another "
+            "wait_var_event()/wait_event() on the count) before clear_inode()"),
+        "wait_at": (
+            "where the wait sits when wait_for_io=yes: before_truncate: before "
+            "truncate_inode_pages_final(); before_clear_inode: after it, just "
+            "before clear_inode()"),
+    },
+    defaults={"wait_for_io": "no", "wait_at": "before_truncate"},
+    variants={
+        "pre-patch": Variant(
+            {"wait_for_io": "no"},
+            {UAF: "violated", "no-deadlock": "holds", "request-outlives-folio": "holds"},
+            "v9fs_evict_inode() before 39302c160390: the fid is freed by the umount "
+            "while netfs_free_request() has still to put it"),
+        "seed-fix": Variant(
+            {"wait_for_io": "yes", "wait_at": "before_clear_inode"},
+            {UAF: "holds", "no-deadlock": "holds", "request-outlives-folio": "holds"},
+            "the seed (v1): netfs_wait_for_outstanding_io() before clear_inode()"),
+        "merged-fix": Variant(
+            {"wait_for_io": "yes", "wait_at": "before_truncate"},
+            {UAF: "holds", "no-deadlock": "holds", "request-outlives-folio": "holds"},
+            "v2/v3 as merged: the wait comes before truncate_inode_pages_final()"),
+    },
+    build=build,
+    limits=("one request with one folio, issued before the umount; no new I/O "
+            "during eviction; the request does not use the page cache after its "
+            "folio is released; fscache cookies, RCU freeing and the p9 transport "
+            "are not modelled (freeing is immediate)"),
+)

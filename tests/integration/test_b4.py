@@ -1,0 +1,109 @@
+"""reviewbot as b4's per-patch check command, with the real b4 run offline.
+
+The git config lines come verbatim from the README's "Use with b4" section, so the
+documentation is what is tested. b4's check cache lives in the test's private
+XDG_CACHE_HOME (see conftest.py), so earlier runs cannot answer for reviewbot.
+"""
+
+from __future__ import annotations
+
+import json
+import mailbox
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO, mail_fixture, need, run
+
+pytestmark = pytest.mark.integration
+
+# Patches b4 can apply from a single-message mbox (a "Re:" carrying a patch is not one).
+FIXTURES = [
+    "seed-001-netfs-9p-umount-race-v3.mbox",
+    "seed-002-ext2-iomap-seq-counter.mbox",
+    "seed-003-bcachefs-revert-lockless-buffered-io.mbox",
+    "seed-004-iomap-write-validity-checks.mbox",
+    "neg-02-9p-setattr-dotl-valid-iattrs.mbox",
+    "neg-06-nfs-getattr-no-statx-btime.mbox",
+]
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def readme_git_config_lines() -> list[list[str]]:
+    text = (REPO / "README.md").read_text()
+    section = text.split("<!-- section: b4 -->", 1)[1].split("<!-- section:", 1)[0]
+    lines = [ln.strip() for ln in section.splitlines() if ln.strip().startswith("git config")]
+    assert len(lines) == 2, section
+    return [shlex.split(ln) for ln in lines]
+
+
+def first_msgid(path: Path) -> str:
+    found = re.search(rb"^Message-I[Dd]:\s*<([^>]+)>", path.read_bytes(), re.M)
+    assert found, path
+    return found.group(1).decode()
+
+
+def test_readme_lines_configure_both_b4_hooks(isolated: dict[str, str]) -> None:
+    need("git", "needed to hold b4's configuration")
+    for args in readme_git_config_lines():
+        run(args, isolated)
+    got = run(["git", "config", "--global", "--get-regexp", r"^b4\."], isolated).stdout
+    assert "b4.am-perpatch-check-cmd reviewbot check --format terse -" in got
+    assert "b4.review-perpatch-check-cmd reviewbot check --format b4 -" in got
+
+
+def test_b4_am_check_shows_reviewbot_findings(tmp_path: Path, isolated: dict[str, str]) -> None:
+    need("git", "needed to hold b4's configuration")
+    need("b4", "installed from PyPI by the test extras: pip install -e '.[test]'")
+    env = isolated
+    for args in readme_git_config_lines():
+        run(args, env)
+    with_findings = 0
+    for name in FIXTURES:
+        fixture = mail_fixture(name)
+        out = tmp_path / name
+        b4 = run(
+            ["b4", "--offline-mode", "am", "-m", str(fixture), "-o", str(out), "--check",
+             first_msgid(fixture)],
+            env, cwd=tmp_path,
+        )  # fmt: skip
+        shown = ANSI.sub("", b4.stdout + b4.stderr)
+        # What reviewbot says about the very message b4 applied (b4 adds trailers).
+        [applied] = list(out.glob("*.mbx"))
+        message = bytes(next(iter(mailbox.mbox(applied))))
+        terse = run(["reviewbot", "check", "--format", "terse", "-"], env, stdin=message, ok=(0, 1))
+        lines = [ln for ln in terse.stdout.splitlines() if ln.strip()]
+        if terse.returncode == 1:
+            with_findings += 1
+            assert lines, f"{name}: exit 1 but no terse lines"
+        for line in lines:
+            assert f"reviewbot: {line.removeprefix('-:')}" in shown, (name, line, shown)
+        if not lines:
+            assert "reviewbot: passed all checks" in shown, (name, shown)
+        assert "Exited with error code" not in shown, (name, shown)
+    assert with_findings, "no fixture produced a finding through b4"
+
+
+def test_b4_review_json_is_what_b4_accepts(tmp_path: Path, isolated: dict[str, str]) -> None:
+    """`b4 review` runs its check commands only inside its TUI, so this checks the JSON
+    `--format b4` prints for the message b4 hands over against b4's documented shape:
+    a list of {tool, status: pass|warn|fail, summary, url, details}."""
+    need("b4", "installed from PyPI by the test extras: pip install -e '.[test]'")
+    env = isolated
+    fixture = mail_fixture(FIXTURES[0])
+    out = tmp_path / "am"
+    run(["b4", "--offline-mode", "am", "-m", str(fixture), "-o", str(out), first_msgid(fixture)],
+        env, cwd=tmp_path)  # fmt: skip
+    [applied] = list(out.glob("*.mbx"))
+    message = bytes(next(iter(mailbox.mbox(applied))))
+    proc = run(["reviewbot", "check", "--format", "b4", "-"], env, stdin=message, ok=(0, 1))
+    data = json.loads(proc.stdout)
+    assert isinstance(data, list) and data
+    for entry in data:
+        assert set(entry) >= {"tool", "status", "summary"}
+        assert entry["status"] in ("pass", "warn", "fail")
+        assert all(isinstance(entry.get(k, ""), str) for k in ("tool", "summary", "url", "details"))
+    if proc.returncode == 1:
+        assert any(e["status"] != "pass" for e in data)

@@ -1,0 +1,133 @@
+"""render_reply / render_series_summary on hand-made reports (synthetic)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from email import message_from_bytes, policy
+
+import jinja2
+import pytest
+import render_factory as factory
+
+from reviewbot.model import Diagnostic, Fact, Series
+from reviewbot.render import env
+from reviewbot.render.email import render_reply, render_series_summary
+
+
+def _body(verdict: str, **kw: object) -> str:
+    em = render_reply(
+        factory.report(factory.finding(verdict, **kw)),
+        now=factory.NOW,
+        msgid="reviewbot-1@example.org",
+        from_=factory.ME,
+    )
+    assert em is not None
+    return str(em.get_content())
+
+
+def test_no_draft_without_findings_unless_always() -> None:
+    quiet = factory.report(factory.finding("not-affected"))
+    kw = {"now": factory.NOW, "msgid": "reviewbot-1@example.org", "from_": factory.ME}
+    assert render_reply(quiet, **kw) is None  # type: ignore[arg-type]
+    em = render_reply(quiet, always=True, **kw)  # type: ignore[arg-type]
+    assert em is not None
+    assert "found nothing to ask about" in em.get_content()
+
+
+def test_threading_headers() -> None:
+    em = render_reply(
+        factory.report(factory.finding("introduces")),
+        now=factory.NOW,
+        msgid="reviewbot-1@example.org",
+        from_=factory.ME,
+    )
+    assert em is not None
+    parsed = message_from_bytes(em.as_bytes(), policy=policy.default)
+    assert parsed["Subject"] == "Re: " + factory.message().subject.raw
+    assert parsed["In-Reply-To"] == "<20260218101500.4242-1-ann@example.net>"
+    assert (
+        parsed["References"] == "<cover-0000@example.net> <20260218101500.4242-1-ann@example.net>"
+    )
+    assert parsed["Message-ID"] == "<reviewbot-1@example.org>"
+    assert parsed["Date"] == "Wed, 18 Feb 2026 17:00:00 +0000"
+    assert parsed["From"] == "Rita Reviewer <rita@example.org>"
+
+
+@pytest.mark.parametrize("verdict", ["fixes", "introduces", "remains", "inconclusive"])
+def test_body_shape(verdict: str) -> None:
+    body = _body(verdict)
+    lines = body.splitlines()
+    assert lines[0] == "On Wed, 18 Feb 2026 10:15:00 +0000, Ann Author wrote:"
+    assert "> +\texfs_wait_for_requests(ei);" in lines
+    # prose is wrapped; only quoted code, traces and commands may be longer
+    trace_or_code = {ln for ln in lines if ln.startswith((">", "  reviewbot sim replay"))}
+    trace_or_code |= {ln for ln in lines if "CPU" in ln or ln.startswith(" ")}
+    for ln in lines:
+        if ln not in trace_or_code:
+            assert len(ln) <= 78, ln
+    assert "-- " in lines
+    footer = body.split("\n-- \n", 1)[1]
+    assert "reviewbot" in footer and "model" in footer
+    assert "critical" not in body.lower()
+    assert "no-io-after-free" in body
+    assert "assumed (not visible in the patch): request completion uses" in body
+
+
+def test_verdict_wording() -> None:
+    assert "looks right to me" in _body("fixes")
+    assert "Without the patch, the model finds" in _body("fixes")
+    assert "?" in _body("introduces").split("\n\n")[2]  # the comment opens with a question
+    assert "Verdict: introduced by this patch" in _body("introduces")
+    assert "Verdict: not fixed by this patch" in _body("remains")
+    assert "reviewbot sim replay evict-vs-async-io 'k=wait_for_io:no;s=0.1.0.0.1'" in _body(
+        "remains"
+    )
+
+
+def test_degraded_and_description_only_are_said_plainly() -> None:
+    assert "this analysis is degraded" in " ".join(_body("remains", degraded=True).split())
+    fact = Fact("waits_for_io", "no", "after", "the commit message says ...", basis="description")
+    body = _body("remains", facts=(fact,), hunk=None, line=None)
+    flat = " ".join(body.split())
+    assert "come from the commit message rather than from code" in flat
+    assert "after, from the commit message: the commit message says" in flat
+
+
+def test_input_notes_listed() -> None:
+    r = factory.report(factory.finding("introduces"))
+    d = Diagnostic("collapsed-newlines", "the newlines of this message were collapsed")
+    r = replace(r, patch=replace(r.patch, diagnostics=(d,)))
+    em = render_reply(r, now=factory.NOW, msgid="reviewbot-1@example.org", from_=factory.ME)
+    assert em is not None
+    assert "  - the newlines of this message were collapsed" in em.get_content()
+
+
+def test_strict_undefined_catches_misspelt_fields() -> None:
+    t = env.environment().from_string("{{ f.no_such_field }}")
+    with pytest.raises(jinja2.UndefinedError):
+        t.render(f=object())
+
+
+def test_templates_ship_inside_the_package() -> None:
+    names = set(env.environment().list_templates())
+    assert {"reply_subject.txt.j2", "reply_body.txt.j2", "macros.txt.j2"} <= names
+
+
+def test_series_summary() -> None:
+    cover = factory.message(msgid="cover-0000@example.net", references=())
+    p1 = factory.report(factory.finding("introduces"))
+    series = Series(
+        "cover-0000@example.net", 2, 3, "cover-0000@example.net", (p1.patch.message.msgid,), False
+    )
+    em = render_series_summary(
+        series,
+        [p1],
+        cover=cover,
+        now=factory.NOW,
+        msgid="reviewbot-s@example.org",
+        from_=factory.ME,
+    )
+    body = em.get_content()
+    assert "introduces: exfs_evict_inode()" in body
+    assert "2 patches of the series were not in the input" in body
+    assert em["In-Reply-To"] == "<cover-0000@example.net>"

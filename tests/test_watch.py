@@ -1,0 +1,219 @@
+"""reviewbot.watch: incremental runs, series, duplicates, errors, drafts (synthetic mail)."""
+
+from __future__ import annotations
+
+import email
+import importlib.util
+from dataclasses import replace
+from email import policy
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from reviewbot import mail, watch
+from reviewbot.errors import StateError
+
+_spec = importlib.util.spec_from_file_location(
+    "watch_fakes", Path(__file__).with_name("watch_fakes.py")
+)
+assert _spec is not None and _spec.loader is not None
+fakes: ModuleType = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(fakes)
+
+OPTS = watch.WatchOptions(from_=fakes.ME, grace=600.0)
+
+
+def _run(
+    tmp_path: Path, msgs: list[bytes], *, now: float = 1000.0, **kw: object
+) -> watch.WatchSummary:
+    src = fakes.write_mbox(tmp_path / "in.mbox", msgs)
+    batch = mail.load(str(src))
+    opts = replace(OPTS, **kw)  # type: ignore[arg-type]
+    return watch.run(
+        batch.messages, tmp_path / "drafts", tmp_path / "state", opts, fakes.hooks(now)
+    )
+
+
+def _drafts(tmp_path: Path, sub: str = "new") -> list[Path]:
+    return sorted((tmp_path / "drafts" / sub).iterdir())
+
+
+def test_second_run_with_nothing_new_writes_nothing(tmp_path: Path) -> None:
+    msgs = [
+        fakes.mbox_message("a@x", "[PATCH] fs: one", marker="BUG"),
+        fakes.mbox_message("b@x", "[PATCH] fs: two"),
+    ]
+    first = _run(tmp_path, msgs)
+    assert (first.seen, first.reviewed, first.drafts, first.findings) == (2, 2, 1, 1)
+    assert first.exit_code == 1
+    [draft] = _drafts(tmp_path)
+    parsed = email.message_from_bytes(draft.read_bytes(), policy=policy.default)
+    assert parsed["In-Reply-To"] == "<a@x>"
+    assert draft.name == watch.draft_name("a@x")
+    assert _drafts(tmp_path, "tmp") == []
+    before = draft.stat().st_mtime_ns
+
+    second = _run(tmp_path, msgs)
+    assert (second.seen, second.reviewed, second.drafts, second.known) == (2, 0, 0, 2)
+    assert second.exit_code == 0
+    assert [p.name for p in _drafts(tmp_path)] == [draft.name]
+    assert draft.stat().st_mtime_ns == before
+
+
+def test_only_new_messages_are_reviewed(tmp_path: Path) -> None:
+    a = fakes.mbox_message("a@x", "[PATCH] fs: one", marker="BUG")
+    b = fakes.mbox_message("b@x", "[PATCH] fs: two", marker="BUG")
+    _run(tmp_path, [a])
+    later = _run(tmp_path, [a, b])
+    assert (later.reviewed, later.known, later.drafts) == (1, 1, 1)
+    assert len(_drafts(tmp_path)) == 2
+
+
+def test_mail_without_a_patch_is_skipped_once(tmp_path: Path) -> None:
+    reply = fakes.mbox_message(
+        "r@x", "Re: [PATCH] fs: one", body="Looks good.\n", in_reply_to="a@x"
+    )
+    first = _run(tmp_path, [reply])
+    assert (first.reviewed, first.skipped) == (0, 1)
+    second = _run(tmp_path, [reply])
+    assert (second.skipped, second.known) == (0, 1)
+
+
+def test_cross_posted_copy_is_reviewed_once(tmp_path: Path) -> None:
+    body = fakes.mbox_message("a@x", "[PATCH] fs: one", marker="BUG").split(b"\n\n", 1)[1].decode()
+    copy1 = fakes.mbox_message("a-list1@x", "[PATCH] fs: one", body=body)
+    copy2 = fakes.mbox_message("a-list2@x", "[PATCH] fs: one", body=body)
+    summary = _run(tmp_path, [copy1, copy2])
+    assert (summary.reviewed, summary.skipped, summary.drafts) == (1, 1, 1)
+    # A copy arriving in a later run is still recognised.
+    copy3 = fakes.mbox_message("a-list3@x", "[PATCH] fs: one", body=body)
+    later = _run(tmp_path, [copy3])
+    assert (later.reviewed, later.skipped, later.drafts) == (0, 1, 0)
+
+
+def _series(n: int, have: list[int], marker: str = "BUG") -> list[bytes]:
+    out = [fakes.mbox_message("c@x", f"[PATCH 0/{n}] fs: series", body="cover\n")]
+    out += [
+        fakes.mbox_message(
+            f"p{i}@x", f"[PATCH {i}/{n}] fs: part {i}", in_reply_to="c@x", marker=marker
+        )
+        for i in have
+    ]
+    return out
+
+
+def test_incomplete_series_waits_for_its_grace_period(tmp_path: Path) -> None:
+    first = _run(tmp_path, _series(3, [1, 2]), now=1000.0)
+    assert (first.reviewed, first.waiting, first.skipped) == (0, 2, 1)  # cover: no patch
+    assert _drafts(tmp_path) == []
+    still = _run(tmp_path, _series(3, [1, 2]), now=1000.0 + 599)
+    assert (still.reviewed, still.waiting) == (0, 2)
+    after = _run(tmp_path, _series(3, [1, 2]), now=1000.0 + 600)
+    assert (after.reviewed, after.waiting, after.drafts) == (2, 0, 2)
+    # The late part is reviewed on arrival: its series' clock ran out long ago.
+    late = _run(tmp_path, _series(3, [1, 2, 3]), now=1000.0 + 601)
+    assert (late.reviewed, late.known) == (1, 3)
+
+
+def test_series_is_reviewed_together_once_complete(tmp_path: Path) -> None:
+    first = _run(tmp_path, _series(2, [2]), now=1000.0)
+    assert (first.reviewed, first.waiting) == (0, 1)
+    done = _run(tmp_path, _series(2, [1, 2]), now=1001.0)
+    assert (done.reviewed, done.waiting, done.drafts) == (2, 0, 2)
+
+
+def test_no_wait_reviews_incomplete_series_at_once(tmp_path: Path) -> None:
+    summary = _run(tmp_path, _series(3, [1]), no_wait=True)
+    assert (summary.reviewed, summary.waiting) == (1, 0)
+
+
+def test_series_parts_are_reviewed_in_order(tmp_path: Path) -> None:
+    seen: list[int] = []
+    src = fakes.write_mbox(tmp_path / "in.mbox", list(reversed(_series(3, [1, 2, 3]))))
+    hooks = replace(fakes.hooks(1000.0), progress=lambda done, total: seen.append(total))
+    order: list[str] = []
+    base = hooks.review
+    hooks = replace(hooks, review=lambda m: (order.append(m.msgid), base(m))[1])
+    watch.run(mail.load(str(src)).messages, tmp_path / "d", tmp_path / "s", OPTS, hooks)
+    assert order == ["p1@x", "p2@x", "p3@x"]
+    assert seen[0] == 3 and seen[-1] == 3 and len(seen) == 4
+
+
+def test_failed_review_is_an_error_and_not_retried_unless_asked(tmp_path: Path) -> None:
+    msgs = [fakes.mbox_message("f@x", "[PATCH] fs: breaks", marker="FAIL")]
+    first = _run(tmp_path, msgs)
+    assert (first.errors, first.reviewed, first.exit_code) == (1, 0, 2)
+    again = _run(tmp_path, msgs)
+    assert (again.errors, again.known) == (0, 1)
+    retried = _run(tmp_path, msgs, retry_errors=True)
+    assert retried.errors == 1
+
+
+def test_an_internal_error_on_one_message_does_not_stop_the_others(tmp_path: Path) -> None:
+    msgs = [
+        fakes.mbox_message("a@x", "[PATCH] fs: one", marker="BUG"),
+        fakes.mbox_message("b@x", "[PATCH] fs: two", marker="BUG"),
+    ]
+
+    def review(m: object) -> object:
+        raise RuntimeError("boom")
+
+    src = fakes.write_mbox(tmp_path / "in.mbox", msgs)
+    hooks = replace(
+        fakes.hooks(1.0), review=lambda m: review(m) if m.msgid == "a@x" else fakes.review(m)
+    )
+    summary = watch.run(mail.load(str(src)).messages, tmp_path / "d", tmp_path / "s", OPTS, hooks)
+    assert (summary.errors, summary.reviewed, summary.drafts) == (1, 1, 1)
+
+
+def test_damaged_state_stops_the_run_before_any_review(tmp_path: Path) -> None:
+    (tmp_path / "state").write_bytes(b"\x00garbage" * 512)
+    with pytest.raises(StateError):
+        _run(tmp_path, [fakes.mbox_message("a@x", "[PATCH] fs: one", marker="BUG")])
+    assert _drafts(tmp_path) == []
+
+
+def test_summary_line_and_exit_codes() -> None:
+    s = watch.WatchSummary(seen=5, reviewed=2, skipped=1, known=1, waiting=1, drafts=1, findings=1)
+    assert s.line() == (
+        "5 seen, 2 reviewed, 1 skipped, 1 already done, 1 waiting, 1 draft written, 0 errors"
+    )
+    assert s.exit_code == 1
+    assert watch.WatchSummary().exit_code == 0
+    assert watch.WatchSummary(errors=1, findings=3).exit_code == 2
+    assert "2 unreadable" in watch.WatchSummary(unreadable=2).line()
+
+
+def test_draft_names_are_stable_and_maildir_safe() -> None:
+    name = watch.draft_name("a/b:c@x")
+    assert name == watch.draft_name("a/b:c@x") != watch.draft_name("other@x")
+    assert "/" not in name and ":" not in name
+    assert watch.draft_msgid("a@x", fakes.ME).endswith("@example.org")
+
+
+def test_replies_quoting_a_patch_are_skipped_but_replies_carrying_one_are_not(
+    tmp_path: Path,
+) -> None:
+    """With the real diff extraction: a reviewer quoting the diff is not a new patch."""
+    from reviewbot import diffparse
+
+    patch = fakes.mbox_message("p@x", "[PATCH] fs: one", marker="BUG")
+    body = patch.split(b"\n\n", 1)[1].decode()
+    quoted = "On Monday Pat wrote:\n" + "".join(f"> {ln}\n" for ln in body.splitlines())
+    quoted += "\nWhy return 1 here?\n"
+    msgs = [
+        patch,
+        fakes.mbox_message("q@x", "Re: [PATCH] fs: one", body=quoted, in_reply_to="p@x"),
+        fakes.mbox_message(
+            "n@x", "Re: [PATCH] fs: one", in_reply_to="p@x", marker="BUG other",
+            sender="Dave Maintainer <dave@example.org>",
+        ),
+    ]  # fmt: skip
+    src = fakes.write_mbox(tmp_path / "in.mbox", msgs)
+    hooks = replace(fakes.hooks(1.0), identify=diffparse.extract_patch)
+    reviewed: list[str] = []
+    hooks = replace(hooks, review=lambda m: (reviewed.append(m.msgid), fakes.review(m))[1])
+    summary = watch.run(mail.load(str(src)).messages, tmp_path / "d", tmp_path / "s", OPTS, hooks)
+    assert sorted(reviewed) == ["n@x", "p@x"]
+    assert summary.skipped == 1
