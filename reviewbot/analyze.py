@@ -58,9 +58,17 @@ def scenario_defaults(scenario: str) -> dict[str, str]:
         return {}
 
 
-def verdict_of(before: SimResult | None, after: SimResult | None) -> Verdict:
-    b = before.verdict if before is not None else "holds"
-    a = after.verdict if after is not None else "holds"
+def verdict_of(
+    before: SimResult | None, after: SimResult | None, rule: Rule | None = None
+) -> Verdict:
+    """DESIGN.md "Verdicts", over the rule's own properties when a rule is given."""
+
+    def judged(r: SimResult | None) -> str:
+        if r is None:
+            return "holds"
+        return rule.judge(r) if rule is not None else r.verdict
+
+    b, a = judged(before), judged(after)
     if "inconclusive" in (a, b):
         return "inconclusive"
     table: dict[tuple[str, str], Verdict] = {
@@ -72,11 +80,13 @@ def verdict_of(before: SimResult | None, after: SimResult | None) -> Verdict:
     return table[(b, a)]
 
 
-def _violated(result: SimResult | None) -> PropertyResult | None:
+def _violated(result: SimResult | None, rule: Rule) -> PropertyResult | None:
     if result is None:
         return None
     for prop in result.properties:
-        if prop.kind != "sometimes" and prop.verdict == "violated":
+        if prop.kind == "sometimes" or prop.verdict != "violated":
+            continue
+        if not rule.properties or prop.property in rule.properties:
             return prop
     return None
 
@@ -136,18 +146,19 @@ def _finding(patch: Patch, hit: Hit, sims: _Sims) -> Finding | None:
     sim_before = sims.run(rule.scenario, kb) if hit.before is not None else None
     if sim_after is None or (hit.before is not None and sim_before is None):
         return None
-    verdict = (
-        verdict_of(sim_before, sim_after)
-        if hit.before is not None
-        else ("introduces" if sim_after.verdict == "violated" else "not-affected")
-    )
-    if sim_after.verdict == "inconclusive" or (sim_before and sim_before.verdict == "inconclusive"):
-        verdict = "inconclusive"
+    verdict: Verdict
+    if hit.before is not None:
+        verdict = verdict_of(sim_before, sim_after, rule)
+    else:  # a new function: nothing to compare with
+        judged = rule.judge(sim_after)
+        verdict = {"violated": "introduces", "inconclusive": "inconclusive"}.get(
+            judged, "not-affected"
+        )  # type: ignore[assignment]
     if preexisting and verdict != "remains":
         return None
     if verdict == "not-affected" and not (hit.before and hit.before.own != hit.after.own):
         return None
-    prop = _violated(sim_before if verdict == "fixes" else sim_after)
+    prop = _violated(sim_before if verdict == "fixes" else sim_after, rule)
     facts: tuple[Fact, ...] = (hit.before.facts if hit.before else ()) + hit.after.facts
     assumed = any(f.assumed for f in facts if f.name in {s.name for s in rule.owned})
     confidence = rule.confidence
@@ -204,6 +215,17 @@ def _dedupe(hits_findings: list[tuple[Hit, Finding]]) -> list[Finding]:
     return out
 
 
+def _describes_a_change(patch: Patch) -> bool:
+    """Description mapping is for damaged diffs and for bare commit messages, not for
+    replies that merely discuss a patch."""
+    if patch.degraded:
+        return True
+    if patch.files:
+        return False
+    text = patch.commit_message or patch.message.body
+    return not patch.message.subject.is_reply and "Signed-off-by:" in text
+
+
 def _described(patch: Patch, rules: tuple[Rule, ...], sims: _Sims) -> list[Finding]:
     text = describe.evidence_text(patch)
     out = []
@@ -222,13 +244,16 @@ def _described(patch: Patch, rules: tuple[Rule, ...], sims: _Sims) -> list[Findi
         sb, sa = sims.run(rule.scenario, kb), sims.run(rule.scenario, ka)
         if sb is None or sa is None:
             continue
-        verdict = verdict_of(sb, sa)
-        prop = _violated(sb if verdict == "fixes" else sa)
+        verdict = verdict_of(sb, sa, rule)
+        prop = _violated(sb if verdict == "fixes" else sa, rule)
         facts = describe.described_facts(rule, phrases, "before") + describe.described_facts(
             rule, phrases, "after"
         )
         files = patch.recovered.files if patch.recovered else ()
         funcs = patch.recovered.functions if patch.recovered else ()
+        named = (
+            f" The damaged diff names {', '.join(f + '()' for f in funcs[:4])}." if funcs else ""
+        )
         out.append(
             Finding(
                 rule=rule.id,
@@ -238,7 +263,7 @@ def _described(patch: Patch, rules: tuple[Rule, ...], sims: _Sims) -> list[Findi
                 severity=rule.severity,  # type: ignore[arg-type]
                 confidence="low",
                 file=files[0] if files else "",
-                function=funcs[0] if funcs else "",
+                function="",
                 line=None,
                 knobs_before=kb,
                 knobs_after=ka,
@@ -249,7 +274,7 @@ def _described(patch: Patch, rules: tuple[Rule, ...], sims: _Sims) -> list[Findi
                 degraded=True,
                 message=(
                     "There is no usable diff; this verdict is based on the description "
-                    f"only (it mentions {', '.join(repr(p) for p in phrases)})."
+                    f"only (it mentions {', '.join(repr(p) for p in phrases)})." + named
                 ),
             )
         )
@@ -268,18 +293,21 @@ def analyze(
     rules = load_library() if rules is None else rules
     sims = _Sims(runner or default_runner())
     peers: dict[Side, dict[str, Body]] = {}
-    for side in ("before", "after"):
+    sides: tuple[Side, Side] = ("before", "after")
+    for side in sides:
         base = dict(tree_peers[side]) if tree_peers else {}
-        base.update(peers_of(functions, side, patch.diff_text))  # type: ignore[arg-type]
-        peers[side] = base  # type: ignore[index]
+        base.update(peers_of(functions, side, patch.diff_text))
+        peers[side] = base
+    in_patch = {fn.name for fn in functions}
+    tree_names = frozenset(set(tree_peers["after"]) - in_patch) if tree_peers else frozenset()
     pairs: list[tuple[Hit, Finding]] = []
     for rule in rules:
-        for hit in match(rule, functions, peers, basis_tree=bool(tree_peers)):
+        for hit in match(rule, functions, peers, tree_names):
             f = _finding(patch, hit, sims)
             if f is not None:
                 pairs.append((hit, f))
     findings = _dedupe(pairs)
-    if not findings and (patch.degraded or not patch.files):
+    if not findings and _describes_a_change(patch):
         findings = _described(patch, rules, sims)
     elif patch.degraded:
         findings = [replace(f, confidence="low", degraded=True) for f in findings]

@@ -94,11 +94,12 @@ class WatchSummary:
 
 def default_hooks(options: CheckOptions) -> Hooks:
     """The real pipeline stages (imported late: they pull in tree-sitter and jinja2)."""
-    from reviewbot import diffparse, mail, pipeline
+    from reviewbot import diffparse, mail
+    from reviewbot.pipeline import check_message
     from reviewbot.render import email as render_email
 
     def review(msg: Message) -> PatchReport:
-        return pipeline.check_message(msg, options)
+        return check_message(msg, options)
 
     def render(
         report: PatchReport, now: datetime, msgid: str, from_: Address

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -143,3 +144,40 @@ def test_concurrent_runs_never_review_a_message_twice(tmp_path: Path) -> None:
     reviewed = log.read_text().split()
     assert sorted(reviewed) == sorted(f"m{i}@x" for i in range(n))
     _assert_finished(tmp_path, _bug_drafts(n))
+
+
+REAL = ["0001", "0002", "0003", "0008", "0012"]  # real kernel mail, see fixtures/patches
+
+
+@pytest.mark.parametrize("point", POINTS)
+def test_reviewbot_watch_with_the_real_pipeline_survives_sigkill(
+    tmp_path: Path, point: str
+) -> None:
+    """The real command, real mail and the real review: SIGKILL, rerun, compare with a
+    run that was never killed."""
+    fixtures = [next((HERE.parent / "fixtures" / "patches").glob(f"{n}-*.mbox")) for n in REAL]
+    (tmp_path / "in.mbox").write_bytes(b"".join(p.read_bytes() for p in fixtures))
+    env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
+    env.pop("REVIEWBOT_TEST_CRASH_AT", None)
+
+    def watch_cmd(drafts: str, crash: str | None = None) -> int:
+        extra = {"REVIEWBOT_TEST_CRASH_AT": crash} if crash else {}
+        proc = subprocess.run(
+            [sys.executable, "-m", "reviewbot", "watch", str(tmp_path / "in.mbox"),
+             "--drafts", str(tmp_path / drafts), "--from", "R <r@example.org>",
+             "--always", "--no-wait"],
+            env={**env, **extra}, capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+        assert "Traceback" not in proc.stderr, proc.stderr
+        return proc.returncode
+
+    assert watch_cmd("killed", f"{point}@2") == -signal.SIGKILL
+    assert watch_cmd("killed") in (0, 1)
+    assert watch_cmd("clean") in (0, 1)
+    # Same drafts, byte for byte except the Date header (the clock moved on).
+    strip = re.compile(rb"^Date: .*\n", re.M)
+    killed = {p.name: strip.sub(b"", p.read_bytes()) for p in (tmp_path / "killed/new").iterdir()}
+    clean = {p.name: strip.sub(b"", p.read_bytes()) for p in (tmp_path / "clean/new").iterdir()}
+    assert len(killed) >= 2
+    assert killed == clean
+    assert list((tmp_path / "killed" / "tmp").iterdir()) == []

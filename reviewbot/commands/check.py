@@ -11,12 +11,15 @@ import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from reviewbot.errors import InputError, UsageError
-from reviewbot.model import Address
+from reviewbot.model import Address, CheckOptions
+
+if TYPE_CHECKING:
+    from reviewbot.render.drafts import Draft, RunLike
 
 FORMATS = ("text", "email", "json", "b4", "terse")
 SEVERITIES = ("info", "warning", "error")
@@ -25,26 +28,36 @@ SEVERITIES = ("info", "warning", "error")
 def register(app: typer.Typer) -> None:
     @app.command("check")
     def _cmd(  # noqa: PLR0917 (typer maps each parameter to an option)
-        source: Annotated[str, typer.Argument(help="mbox, message, Maildir, or - for stdin")],
+        source: Annotated[
+            str, typer.Argument(metavar="PATH|-", help="mbox, message, Maildir, or - for stdin")
+        ],
         fmt: Annotated[
-            str, typer.Option("--format", help="text | email | json | b4 | terse")
+            str, typer.Option("--format", metavar="FORMAT", help="text | email | json | b4 | terse")
         ] = "text",
         out: Annotated[
-            str | None, typer.Option("--out", help="write each draft as DIR/NNNN-slug.eml")
+            str | None,
+            typer.Option("--out", metavar="DIR", help="write each draft as DIR/NNNN-slug.eml"),
         ] = None,
         from_: Annotated[
-            str | None, typer.Option("--from", help='draft sender, "Name <addr>"')
+            str | None, typer.Option("--from", metavar="ADDR", help='draft sender, "Name <addr>"')
         ] = None,
         always: Annotated[bool, typer.Option(help="draft a reply even without findings")] = False,
         summary: Annotated[bool, typer.Option(help="also reply to each cover letter")] = False,
-        tree: Annotated[str | None, typer.Option(help="kernel checkout for full functions")] = None,
-        min_severity: Annotated[str, typer.Option(help="info | warning | error")] = "info",
-        disable: Annotated[
-            list[str] | None, typer.Option(help="rule id to skip (repeatable)")
+        tree: Annotated[
+            str | None, typer.Option(metavar="PATH", help="kernel checkout for full functions")
         ] = None,
-        config: Annotated[str | None, typer.Option(help="reviewbot config file")] = None,
+        min_severity: Annotated[
+            str, typer.Option(metavar="LEVEL", help="info | warning | error")
+        ] = "info",
+        disable: Annotated[
+            list[str] | None, typer.Option(metavar="RULE", help="rule id to skip (repeatable)")
+        ] = None,
+        config: Annotated[
+            str | None, typer.Option(metavar="FILE", help="reviewbot config file")
+        ] = None,
         now: Annotated[
-            str | None, typer.Option(help="ISO 8601 date for the drafts (default: now)")
+            str | None,
+            typer.Option(metavar="DATE", help="ISO 8601 date for the drafts (default: now)"),
         ] = None,
     ) -> int:
         """Review patches: findings with verdicts, as text, drafts, JSON or b4 checks."""
@@ -96,11 +109,11 @@ def run_check(
         summary=summary,
         config=config,
     )
-    stdin = sys.stdin.buffer.read() if source == "-" else None
+    stdin = read_stdin() if source == "-" else None
     run = pipeline.check(source, options, stdin=stdin)
     found = any(r.reportable for r in run.reports)
 
-    drafts: tuple[Any, ...] = ()
+    drafts: tuple[Draft, ...] = ()
     if sender is not None:
         from reviewbot.render.drafts import build_drafts
 
@@ -118,7 +131,9 @@ def run_check(
         from reviewbot.render.drafts import as_mbox
 
         _warn_diagnostics(run)
-        if not out:
+        if out:
+            sys.stderr.write(f"reviewbot: wrote {len(written)} draft(s) to {out}\n")
+        else:
             sys.stdout.buffer.write(as_mbox(drafts))
             sys.stdout.flush()
     elif fmt == "json":
@@ -148,9 +163,7 @@ def _options(
     always: bool,
     summary: bool,
     config: str | None,
-) -> Any:
-    from reviewbot.model import CheckOptions
-
+) -> CheckOptions:
     if tree is not None and not Path(tree).is_dir():
         raise UsageError(f"--tree {tree!r} is not a directory")
     extra: tuple[tuple[str, str], ...] = ()
@@ -166,6 +179,13 @@ def _options(
         summary=summary,
         extra=extra,
     )
+
+
+def read_stdin() -> bytes:
+    try:
+        return sys.stdin.buffer.read()
+    except (OSError, ValueError, AttributeError) as exc:
+        raise InputError(f"cannot read the message from stdin: {exc}") from None
 
 
 def parse_now(value: str | None) -> datetime:
@@ -213,7 +233,7 @@ def _git_config(key: str) -> str:
     return proc.stdout.strip() if proc.returncode == 0 else ""
 
 
-def write_drafts(drafts: tuple[Any, ...], out: str) -> dict[str, str]:
+def write_drafts(drafts: tuple[Draft, ...], out: str) -> dict[str, str]:
     """Write each draft atomically as DIR/<name>; returns parent Message-ID -> path."""
     from reviewbot.render.drafts import as_bytes
 
@@ -241,7 +261,7 @@ def _print(text: str) -> None:
     sys.stdout.flush()
 
 
-def _warn_diagnostics(run: Any) -> None:
+def _warn_diagnostics(run: RunLike) -> None:
     for d in run.diagnostics:
         where = f"{d.where}: " if d.where else ""
         sys.stderr.write(" ".join(f"reviewbot: {d.severity}: {where}{d.message}".split()) + "\n")

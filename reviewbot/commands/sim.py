@@ -67,6 +67,14 @@ def register(app: typer.Typer) -> None:
             False, "--check", help="verify every step's declared reads/writes (slower)"
         ),
         width: int = typer.Option(78, "--width", help="trace width in columns", min=40),
+        mode: str = typer.Option(
+            "exhaustive",
+            "--mode",
+            help="exhaustive, or (never 'holds', for big models) bounded or random",
+        ),
+        preemptions: int = typer.Option(2, "--preemptions", help="bound for --mode bounded"),
+        walks: int = typer.Option(1000, "--walks", help="runs for --mode random", min=1),
+        seed: int = typer.Option(0, "--seed", help="seed for --mode random"),
     ) -> int:
         from reviewbot.sim import registry
         from reviewbot.sim import run as sim_run
@@ -83,8 +91,22 @@ def register(app: typer.Typer) -> None:
             expected = dict(v.expected)
         knobs.update(_knobs(knob))
         full = spec.resolve(knobs)
-        if check:
-            result = simulate(scenario, full, spec.build(full), budget=budget, check=True)
+        if mode not in ("exhaustive", "bounded", "random"):
+            raise UsageError(
+                f"unknown mode {mode!r}", hint="valid modes: exhaustive, bounded, random"
+            )
+        if check or mode != "exhaustive":
+            result = simulate(
+                scenario,
+                full,
+                spec.build(full),
+                budget=budget,
+                check=check,
+                mode=mode,  # type: ignore[arg-type]
+                preemptions=preemptions,
+                walks=walks,
+                seed=seed,
+            )
         else:
             result = sim_run(scenario, full, budget_states=budget)
         if fmt == "json":

@@ -15,7 +15,8 @@ def extract_patch(msg: Message) -> Patch:
     body = msg.body
     if is_collapsed(body):
         rec = recover(body)
-        what = "the diff" if ("@@ -" in body or "diff --git" in body) else "the line structure"
+        has_diff = "@@ -" in body or "diff --git" in body
+        what = "the diff" if has_diff else "the line structure"
         diag = Diagnostic(
             "collapsed-newlines",
             f"the text's line breaks were collapsed into spaces, so {what} cannot be rebuilt; "
@@ -25,22 +26,20 @@ def extract_patch(msg: Message) -> Patch:
             "warning",
             where,
         )
+        diags = [diag]
+        if not has_diff:
+            diags.append(_no_diff(where))
         return Patch(
             message=msg,
             files=(),
             commit_message=rec.commit_message,
             degraded=True,
             recovered=rec,
-            diagnostics=(diag,),
+            diagnostics=tuple(diags),
         )
     found = locate(body)
     if found is None:
-        diag = Diagnostic(
-            "no-diff",
-            "no diff in this message: only its description can be analysed",
-            "info",
-            where,
-        )
+        diag = _no_diff(where)
         return Patch(
             message=msg,
             files=(),
@@ -95,4 +94,10 @@ def extract_patch(msg: Message) -> Patch:
         recovered=recover(body) if truncated or not files else None,
         diagnostics=tuple(diags),
         patch_id=patch_id(files),
+    )
+
+
+def _no_diff(where: str) -> Diagnostic:
+    return Diagnostic(
+        "no-diff", "no diff in this message: only its description can be analysed", "info", where
     )

@@ -42,6 +42,30 @@ def patch_registrations(patch: Patch) -> dict[str, tuple[str, ...]]:
     )
 
 
+def code_lines(texts: list[str]) -> list[bool]:
+    """Per line: does it hold code outside comments (block comments span lines)."""
+    out: list[bool] = []
+    in_comment = False
+    for text in texts:
+        code = False
+        i, n = 0, len(text)
+        while i < n:
+            if in_comment:
+                end = text.find("*/", i)
+                if end < 0:
+                    break
+                in_comment, i = False, end + 2
+            elif text.startswith("/*", i):
+                in_comment, i = True, i + 2
+            elif text.startswith("//", i):
+                break
+            else:
+                code = code or not text[i].isspace()
+                i += 1
+        out.append(code)
+    return out
+
+
 @dataclass
 class _Acc:
     hint: str = ""
@@ -49,6 +73,7 @@ class _Acc:
     old: dict[int, tuple[str, LineKind]] = field(default_factory=dict)
     new: dict[int, tuple[str, LineKind]] = field(default_factory=dict)
     changed: bool = False
+    renamed_from: str = ""
 
 
 def file_functions(fc: FileChange, regs: dict[str, tuple[str, ...]]) -> list[ChangedFunction]:
@@ -66,22 +91,27 @@ def file_functions(fc: FileChange, regs: dict[str, tuple[str, ...]]) -> list[Cha
         new_side = [SideLine(x.text, rep and x.kind == "context") for x in new_lines]
         old_own, carry_old = owners(old_side, hint or carry_old)
         new_own, carry_new = owners(new_side, hint or carry_new)
-        for line, own in zip(old_lines, old_own, strict=True):
+        old_code = code_lines([x.text for x in old_lines])
+        new_code = code_lines([x.text for x in new_lines])
+        for line, own, code in zip(old_lines, old_own, old_code, strict=True):
             if own is None or line.old_lineno is None:
                 continue
             acc = accs.setdefault(own, _Acc(hint=hunk.section))
             acc.old[line.old_lineno] = (line.text, line.kind)
-            acc.changed |= line.kind == "removed"
+            # Only code makes a function changed: a kernel-doc block added above the
+            # next function must not mark the one the @@ hint names.
+            acc.changed |= line.kind == "removed" and code
             if hi not in acc.hunks:
                 acc.hunks.append(hi)
-        for line, own in zip(new_lines, new_own, strict=True):
+        for line, own, code in zip(new_lines, new_own, new_code, strict=True):
             if own is None or line.new_lineno is None:
                 continue
             acc = accs.setdefault(own, _Acc(hint=hunk.section))
             acc.new[line.new_lineno] = (line.text, line.kind)
-            acc.changed |= line.kind == "added"
+            acc.changed |= line.kind == "added" and code
             if hi not in acc.hunks:
                 acc.hunks.append(hi)
+    _pair_renames(accs)
     out: list[ChangedFunction] = []
     for name, acc in accs.items():
         if not acc.changed:
@@ -90,14 +120,35 @@ def file_functions(fc: FileChange, regs: dict[str, tuple[str, ...]]) -> list[Cha
             ChangedFunction(
                 file=fc.path,
                 name=name,
-                before=_side(name, acc.old) if acc.old else None,
+                before=_side(acc.renamed_from or name, acc.old) if acc.old else None,
                 after=_side(name, acc.new) if acc.new else None,
                 hunks=tuple(acc.hunks),
                 header_hint=acc.hint,
-                registered_as=regs.get(name, ()),
+                registered_as=tuple(
+                    dict.fromkeys((*regs.get(name, ()), *regs.get(acc.renamed_from, ())))
+                ),
             )
         )
     return out
+
+
+def _pair_renames(accs: dict[str, _Acc]) -> None:
+    """A header renamed in place (``-int old(...)`` / ``+int new(...)``) is one function:
+    when a hunk holds exactly one function known only before and one known only after,
+    the new name gets the old one's pre-image."""
+    gone = [n for n, a in accs.items() if a.old and not a.new]
+    born = [n for n, a in accs.items() if a.new and not a.old]
+    for old_name in gone:
+        old = accs[old_name]
+        partners = [n for n in born if accs[n].hunks[:1] == old.hunks[:1]]
+        if len(partners) != 1 or sum(accs[n].hunks[:1] == old.hunks[:1] for n in gone) != 1:
+            continue
+        new = accs[partners[0]]
+        new.old, new.changed = old.old, True
+        new.hunks = sorted(set(new.hunks) | set(old.hunks))
+        new.renamed_from = old_name
+        born.remove(partners[0])
+        del accs[old_name]
 
 
 def _side(name: str, lines: dict[int, tuple[str, LineKind]]) -> FunctionSide:

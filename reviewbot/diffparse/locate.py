@@ -19,15 +19,16 @@ _BARE_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@")
 _STAT = re.compile(r"^\s*\S+\s+\|\s+(?:\d+ ?[-+]*|Bin)|^\s*\d+ files? changed")
 # Collapsed text: a "line" this long is prose or code that lost its line breaks.
 COLLAPSED_LINE = 1500
+_INLINE_DIFF = re.compile(r"\s(?:@@ -\d|diff --git |\+\+\+ b/|--- a/)")
 _C_FILE = re.compile(r"(?<![\w/.-])(?:[ab]/)?((?:[\w.-]+/)+[\w.-]+\.(?:c|h|S|rs|rst|txt))\b")
 _HUNK_FUNC = re.compile(
     r"@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@ ([^@(;:=}]{0,120}?)\b([A-Za-z_]\w*)\s*\("
 )
 _DEF = re.compile(
     r"(?:^|[\s;}+-])(?:static\s+|inline\s+|noinline\s+)*"
-    r"[A-Za-z_]\w*[\s*]+\**([A-Za-z_]\w*)\s*\([^;(){}]*\)\s*\{"
+    r"[A-Za-z_]\w*[\s*]+\**([A-Za-z_]\w*)\s*\([^;(){}]*\)\s*(?:[-+]\s*)?\{"
 )
-_CALL = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
+_CALL = re.compile(r"\b([A-Za-z_]\w*)\((?![-+]\))")  # code writes "f(x)", prose "word (x)"
 KEYWORDS = frozenset(
     [
         "if",
@@ -58,9 +59,15 @@ class Located:
 
 
 def is_collapsed(body: str) -> bool:
+    """Line breaks turned into spaces: almost no lines for the length, or a very long
+    line that carries diff markers in its middle. A patch that adds one long line (a
+    table, a string) is not collapsed."""
     lines = body.split("\n")
-    longest = max((len(x) for x in lines), default=0)
-    return longest > COLLAPSED_LINE or (len(body) > 2000 and len(lines) * 400 < len(body))
+    if any(len(x) > COLLAPSED_LINE and _INLINE_DIFF.search(x) for x in lines):
+        return True
+    # Prose paragraphs run together: long lines holding many sentences.
+    prose = sum(len(x) for x in lines if len(x) > 400 and x.count(". ") >= 5)
+    return len(body) > 1000 and prose * 2 > len(body)
 
 
 def locate(body: str) -> Located | None:
@@ -134,6 +141,8 @@ def _prose(lines: list[str]) -> str:
 
 def recover(text: str) -> Recovered:
     """What survives of text without a usable diff, for a degraded analysis."""
+    # Collapsed replies keep their "> " quote marks inline; they would split code apart.
+    text = re.sub(r"(?<!\S)>+(?=\s)", " ", text)
     files = _unique(m.group(1) for m in _C_FILE.finditer(text))
     funcs = _unique(
         [m.group(2) for m in _HUNK_FUNC.finditer(text) if m.group(2) not in KEYWORDS]

@@ -36,6 +36,11 @@ _KEYWORDS = frozenset(
 )
 _HEAD = re.compile(r"^(?:[A-Za-z_][\w\s\*]*?[\s\*])?\**([A-Za-z_]\w*)\s*\(")
 _TOPLEVEL = re.compile(r"^(?:/\*\*|static\b|struct\s+\w+\s*\{|EXPORT_SYMBOL|MODULE_|#define\b)")
+_TOPLEVEL_DECL = re.compile(
+    r"^(?:(?:static|const|extern)\s+)*(?:struct|union|enum)\s+\w+(?:\s+\w+)?\s*"
+    r"(?:\[[^\]]*\])?\s*(?:=\s*)?\{?\s*$|^(?:EXPORT_SYMBOL|MODULE_|DEFINE_)"
+)
+_LABEL = re.compile(r"^[A-Za-z_]\w*:(?!:)")
 # A header's parameter list spans a few lines at most.
 _MAX_HEADER_LINES = 8
 
@@ -102,6 +107,8 @@ def owners(lines: list[SideLine], start_owner: str | None) -> tuple[list[str | N
                 owner = found[0]
                 body_depth = 0
         line = lines[i]
+        if body_depth is None and owner is not None and pending is None and _starts_toplevel(line):
+            owner = None  # the hint's function ended before this hunk began
         out.append(owner)
         closes, opens, _s, _e = brace_balance(line.text)
         if body_depth is not None:
@@ -114,6 +121,19 @@ def owners(lines: list[SideLine], start_owner: str | None) -> tuple[list[str | N
             owner = None
         i += 1
     return out, owner
+
+
+def _starts_toplevel(line: SideLine) -> bool:
+    """A file-scope line: kernel function bodies are indented except for labels,
+    preprocessor lines, comments and the closing brace. A repaired line lost its
+    indentation, so only unmistakable declarations count there."""
+    t = line.text
+    if not t.strip():
+        return False
+    if line.repaired:
+        return bool(_TOPLEVEL_DECL.match(t.strip()))
+    indented_or_special = t[0].isspace() or t.startswith(("#", "}", "/*", "*", "//", "{"))
+    return not (indented_or_special or _LABEL.match(t))
 
 
 def _closes_function(lines: list[SideLine], i: int) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from email.errors import MessageError
 
 from reviewbot.errors import InputError
 from reviewbot.mail.message import parse_message
@@ -76,7 +77,15 @@ def load_bytes(data: bytes, name: str) -> MailBatch:
 def _add(msgs: list[Message], diags: list[Diagnostic], data: bytes, where: str) -> None:
     try:
         msgs.append(parse_message(data, where))
-    except (ValueError, TypeError, LookupError, UnicodeError, AttributeError, IndexError) as exc:
+    except (
+        ValueError,
+        TypeError,
+        LookupError,
+        UnicodeError,
+        AttributeError,
+        IndexError,
+        MessageError,
+    ) as exc:
         # The stdlib parser has odd corners on hostile MIME; one bad message must not
         # stop a mailbox.
         diags.append(

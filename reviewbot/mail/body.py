@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from email.errors import MessageError
 from email.message import Message as EmailMessage
 
 from reviewbot.model import Diagnostic, Trailer
@@ -46,7 +47,7 @@ def _wanted(part: EmailMessage) -> bool:
     ctype = part.get_content_type()
     try:
         name = part.get_filename() or ""
-    except (TypeError, ValueError, LookupError):
+    except (TypeError, ValueError, LookupError, MessageError):
         name = ""
     if ctype in ("text/plain", "text/x-patch", "text/x-diff", "text/x-c", "text/x-csrc"):
         return True
@@ -68,14 +69,14 @@ def extract_body(msg: EmailMessage, where: str) -> tuple[str, tuple[Diagnostic, 
             continue
         try:
             payload = part.get_payload(decode=True)
-        except (ValueError, TypeError, LookupError, AssertionError):
+        except (ValueError, TypeError, LookupError, AssertionError, MessageError):
             payload = None
         if not isinstance(payload, bytes):
             raw = part.get_payload()
             payload = raw.encode("utf-8", "replace") if isinstance(raw, str) else b""
         try:
             charset = part.get_content_charset()
-        except (ValueError, LookupError, TypeError):
+        except (ValueError, LookupError, TypeError, MessageError):
             charset = None
         text, bad = decode_bytes(payload, charset)
         if bad:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from email.errors import MessageError
 from email.header import decode_header, make_header
 from email.utils import getaddresses
 
@@ -31,7 +32,9 @@ def decode(raw: object) -> str:
         return ""
     text = str(raw)
     # Unknown or lying charset: keep the raw (still encoded) text rather than fail.
-    with contextlib.suppress(ValueError, LookupError, UnicodeError, AssertionError, TypeError):
+    with contextlib.suppress(
+        ValueError, LookupError, UnicodeError, AssertionError, TypeError, MessageError
+    ):
         text = str(make_header(decode_header(text)))
     return clean(text)
 
@@ -45,7 +48,7 @@ def addresses(raw: str) -> tuple[Address, ...]:
         return (Address(name=clean(raw), addr=""),)
     try:
         pairs = getaddresses([raw])
-    except (ValueError, IndexError, TypeError):
+    except (ValueError, IndexError, TypeError, MessageError):
         pairs = []
     out: list[Address] = []
     for raw_name, raw_addr in pairs:

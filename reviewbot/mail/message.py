@@ -11,6 +11,7 @@ import email
 import hashlib
 import re
 from email import policy
+from email.errors import MessageError
 from email.message import Message as EmailMessage
 
 from reviewbot.mail.body import decode_bytes, extract_body, trailers
@@ -25,6 +26,8 @@ _KNOWN = frozenset(
 )
 _SUBJECTISH = re.compile(r"^(?:(?:re|aw|sv|fwd?):\s*)*\[[^\]]*(?:patch|rfc)[^\]]*\]", re.I)
 _PLAIN_FIELD = re.compile(r"^(From|Date|Subject):\s*(.*)$")
+# Commit pages of git forges put the author on a line of its own: "Jane Doe authored".
+_AUTHORED = re.compile(r"^([A-Z][\w.'-]*(?: [A-Z][\w.'-]*){1,3}) authored\b")
 _ENVELOPE = re.compile(rb"^From \S")
 # RFC 5322 caps a header line at 998 octets; longer ones mean damage (collapsed newlines).
 _MAX_HEADER_LINE = 998
@@ -67,7 +70,7 @@ def parse_message(data: bytes, source: str = "") -> Message:
 def _header(msg: EmailMessage, name: str) -> str:
     try:
         values = msg.get_all(name) or []
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, MessageError):
         return ""
     return decode(values[0]) if values else ""
 
@@ -131,11 +134,15 @@ def _parse_plain(data: bytes, source: str) -> Message:
     # Only the top of the text: a web page's title and byline block.
     for i, line in enumerate(lines[:12]):
         stripped = line.strip()
-        if not stripped:
-            continue
+        if not stripped or (len(stripped) <= 2 and not stripped.isalnum()):
+            continue  # blank lines and page decoration ("-", "|")
         if not found and _SUBJECTISH.match(stripped) and len(stripped) < 400:
             found["Subject"] = stripped
             consumed = i + 1
+            continue
+        a = _AUTHORED.match(stripped)
+        if a and "From" not in found:
+            found["From"] = a.group(1)
             continue
         m = _PLAIN_FIELD.match(stripped)
         if m and m.group(1) not in found:

@@ -75,6 +75,7 @@ def build_drafts(
         )
         if em is not None:
             drafts.append(Draft(f"{number:04d}-{slug(msg.subject.title)}.eml", msg.msgid, em))
+    summaries: list[Draft] = []
     if summary:
         for series in run.series:
             cover = by_id.get(series.cover or "")
@@ -90,8 +91,8 @@ def build_drafts(
                 from_=from_,
             )
             name = f"0000-summary-{slug(cover.patch.message.subject.title)}.eml"
-            drafts.insert(0, Draft(name, cover.patch.message.msgid, em))
-    return tuple(drafts)
+            summaries.append(Draft(name, cover.patch.message.msgid, em))
+    return (*summaries, *drafts)
 
 
 def as_bytes(em: EmailMessage) -> bytes:

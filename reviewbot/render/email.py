@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from email.headerregistry import Address as HeaderAddress
 from email.message import EmailMessage
 from email.utils import format_datetime
 
 from reviewbot import __version__
+from reviewbot.errors import UsageError
 from reviewbot.model import Address, Message, PatchReport, Series
 from reviewbot.render import headers
 from reviewbot.render.env import render
@@ -43,6 +43,7 @@ def render_reply(
         attribution=attribution(msg),
         sections=section_views(report, shown),
         preexisting=tuple(finding_view(f) for f in preexisting),
+        checked=tuple(finding_view(f) for f in report.findings if f.verdict == "not-affected"),
         notes=notes(report),
         version=__version__,
     )
@@ -93,6 +94,13 @@ def attribution(msg: Message) -> str:
 def notes(report: PatchReport) -> tuple[str, ...]:
     """Input problems the reader should know about, each said once."""
     seen: list[str] = []
+    if headers.parent_id(report.patch.message) is None:
+        seen.append(
+            "The original mail has no usable Message-ID, so this draft cannot thread "
+            "to it: add In-Reply-To by hand before sending."
+        )
+    if not headers.recipients(report.patch.message)[0]:
+        seen.append("The original mail has no usable sender address: fill in To by hand.")
     for d in (*report.patch.diagnostics, *report.diagnostics):
         if d.severity == "info":
             continue
@@ -108,8 +116,6 @@ def _assemble(
     em = EmailMessage(policy=headers.draft_policy())
     me = headers.header_address(from_)
     if me is None:
-        from reviewbot.errors import UsageError
-
         raise UsageError(f"not a usable From address: {from_.addr!r}")
     to, cc = headers.recipients(parent, from_)
     em["From"] = me
@@ -120,7 +126,7 @@ def _assemble(
     em["Subject"] = headers.clean(subject, 400)
     em["Date"] = format_datetime(now)
     em["Message-ID"] = f"<{headers.clean_msgid(msgid) or msgid_fallback(msgid)}>"
-    parent_id = headers.clean_msgid(parent.msgid)
+    parent_id = headers.parent_id(parent)
     if parent_id:
         em["In-Reply-To"] = f"<{parent_id}>"
     refs = headers.references(parent)
@@ -143,7 +149,3 @@ def _set_body(em: EmailMessage, body: str) -> None:
         em.set_content(body, charset="utf-8", cte="7bit")
     else:
         em.set_content(body, charset="utf-8", cte="8bit")
-
-
-def address_list(addrs: Sequence[HeaderAddress]) -> str:
-    return ", ".join(str(a) for a in addrs)

@@ -54,10 +54,21 @@ def clean_msgid(msgid: str) -> str | None:
     return value
 
 
+def parent_id(msg: Message) -> str | None:
+    """The parent's Message-ID if a reply can thread to it: not one reviewbot made up
+    because the mail had none (those end in the reserved ``.invalid`` domain)."""
+    if any(d.code == "no-message-id" for d in msg.diagnostics):
+        return None
+    value = clean_msgid(msg.msgid)
+    if value is None or value.lower().rpartition("@")[2].split(".")[-1] == "invalid":
+        return None
+    return value
+
+
 def references(msg: Message) -> tuple[str, ...]:
     """The parent's References plus its Message-ID, cleaned, without repeats."""
     seen: list[str] = []
-    for ref in (*msg.references, msg.msgid):
+    for ref in (*msg.references, parent_id(msg) or ""):
         value = clean_msgid(ref)
         if value and value not in seen:
             seen.append(value)
@@ -67,8 +78,8 @@ def references(msg: Message) -> tuple[str, ...]:
 def header_address(addr: Address) -> HeaderAddress | None:
     """An address the email package accepts, or None when it cannot be repaired."""
     name = clean(addr.name, 120)
-    spec = "".join(clean(addr.addr, 254).split())
-    if not spec or "@" not in spec:
+    spec = clean(addr.addr, 254)  # a quoted local part may hold a space: keep it
+    if not spec or "@" not in spec or redacted(spec):
         return None
     for display in (name, ""):
         try:
@@ -76,6 +87,12 @@ def header_address(addr: Address) -> HeaderAddress | None:
         except (ValueError, IndexError, HeaderParseError):
             continue
     return None
+
+
+def redacted(spec: str) -> bool:
+    """Web archives replace addresses by ``name@xxxxxxxx``: never mail those."""
+    local, _, domain = spec.rpartition("@")
+    return bool(re.fullmatch(r"[xX.]{3,}", domain) or re.fullmatch(r"[xX.]{3,}", local))
 
 
 def recipients(

@@ -7,6 +7,7 @@ that; the templates only print the result.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 from reviewbot.model import DiffLine, FileChange, Finding, Hunk, Patch
@@ -15,6 +16,7 @@ CONTEXT = 5  # lines quoted above the line a finding is about
 RUN_TAIL = 8  # at most this many more lines of the same change below it
 COMMIT_LINES = 6  # lines of the commit message quoted when there is no diff
 CUT = "[ ... ]"
+PROSE_WIDTH = 72
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class _Anchor:
 
 def quote_line(line: DiffLine) -> str:
     posted = line.posted or {"context": " ", "added": "+", "removed": "-"}[line.kind] + line.text
+    posted = posted.rstrip("\r\n")  # a CRLF mail's line end is not part of the line
     return f"> {posted}" if posted.strip() else ">"
 
 
@@ -77,6 +80,8 @@ def _first_change_end(h: Hunk) -> int:
 
 
 def _locate(patch: Patch, f: Finding) -> _Anchor | None:
+    if f.facts and all(x.basis == "description" for x in f.facts):
+        return None  # read from the prose: no line of the diff carries it
     fi = _find_file(patch, f.file)
     if fi is None:
         return None
@@ -149,13 +154,26 @@ def _loose_section(patch: Patch, findings: tuple[Finding, ...], *, quote_commit:
     quoted: list[str] = []
     if quote_commit:
         text = patch.commit_message or (patch.recovered.commit_message if patch.recovered else "")
-        lines = [ln.rstrip() for ln in text.strip("\n").splitlines()]
+        lines = _prose_lines(text)
         for ln in lines[:COMMIT_LINES]:
             quoted.append(f"> {ln}" if ln.strip() else ">")
         if len(lines) > COMMIT_LINES:
             quoted.append(CUT)
     places = sorted({_where(f) for f in findings if _where(f)})
     return Section(tuple(quoted), findings, where="; ".join(places))
+
+
+def _prose_lines(text: str) -> list[str]:
+    """The commit message's lines; a line far longer than a mail line is prose whose
+    newlines were lost (web copies), so it is refilled rather than quoted as one line."""
+    out: list[str] = []
+    for raw in text.strip("\n").splitlines():
+        line = raw.rstrip()
+        if len(line) > 2 * PROSE_WIDTH:
+            out.extend(textwrap.wrap(line, PROSE_WIDTH, break_long_words=False))
+        else:
+            out.append(line)
+    return out
 
 
 def _where(f: Finding) -> str:

@@ -44,8 +44,12 @@ def _report(report: PatchReport, drafts: Mapping[str, str]) -> list[str]:
         lines.append("  no findings")
     for f in found:
         lines.extend(_finding(f))
+    notes: list[str] = []
     for d in (*report.patch.diagnostics, *report.diagnostics):
-        lines.append(f"  note: {clean(d.message, 300)}")
+        note = f"  note: {clean(d.message, 300)}"
+        if note not in notes:
+            notes.append(note)
+    lines.extend(notes)
     draft = drafts.get(msg.msgid)
     if draft:
         lines.append(f"  draft: {draft}")
@@ -73,5 +77,7 @@ def to_text(run: RunLike, drafts: Mapping[str, str] | None = None) -> str:
         summary += f" ({detail})"
     if drafts:
         summary += f", {len(drafts)} draft(s) written"
+    elif total:
+        summary += "; review drafts: --out DIR or --format email"
     out.append(summary)
     return "\n".join(out) + "\n"

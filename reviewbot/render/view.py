@@ -59,6 +59,7 @@ class FindingView:
     degraded: bool
     description_only: bool  # the facts were read from the commit message only
     preexisting: bool
+    same_as: str = ""  # an earlier finding in the draft with the very same evidence
 
 
 @dataclass(frozen=True)
@@ -107,22 +108,25 @@ def only_active_threads(result: SimResult, prop: PropertyResult) -> SimResult:
 
 
 def _threads(result: SimResult | None, function: str) -> str:
-    """'writeback and write' from column headers like 'CPU2 (writeback)'."""
+    """'with the write thread' when the function's own thread is recognisable from
+    the column headers ('CPU1 (getattr)'), else 'between the umount and netfs-io
+    threads'."""
     if result is None:
-        return "concurrent kernel threads"
-    names = []
+        return "with concurrent kernel threads"
+    names: list[str] = []
     for header in result.threads:
         m = re.search(r"\(([^)]*)\)", header)
         name = m.group(1) if m else header
         if name and name not in names:
             names.append(name)
-    own = [n for n in names if n and n in function]
+    own = [n for n in names if n in function]
     rest = [n for n in names if n not in own]
     if not rest:
-        return "concurrent kernel threads"
-    if len(rest) == 1:
-        return f"the {rest[0]} thread"
-    return "the " + ", ".join(rest[:-1]) + " and " + rest[-1] + " threads"
+        return "with concurrent kernel threads"
+    if own and len(rest) == 1:
+        return f"with the {rest[0]} thread"
+    listed = ", ".join(rest[:-1]) + " and " + rest[-1] if len(rest) > 1 else rest[0]
+    return f"with the {listed} threads" if own else f"between the {listed} threads"
 
 
 def _side(result: SimResult | None, knobs: tuple[tuple[str, str], ...]) -> SideView:
@@ -158,7 +162,7 @@ def finding_view(f: Finding) -> FindingView:
     facts = tuple(_fact(x) for x in f.facts)
     return FindingView(
         rule=f.rule,
-        title=" ".join(f.title.split()),
+        title=_lower_first(" ".join(f.title.split())),
         scenario=f.scenario,
         verdict=f.verdict,
         severity=f.severity,
@@ -181,8 +185,35 @@ def finding_view(f: Finding) -> FindingView:
     )
 
 
+def _lower_first(title: str) -> str:
+    """'Inode torn down ...' reads better inside a sentence as 'inode torn down ...';
+    acronyms ('VFS ...') keep their case."""
+    if title[:1].isupper() and not title[1:2].isupper():
+        return title[:1].lower() + title[1:]
+    return title
+
+
+def _evidence(f: Finding) -> tuple[object, ...]:
+    _, prop = pick_property(f)
+    trace = prop.trace if prop is not None else ()
+    return (f.rule, f.verdict, f.scenario, f.knobs_before, f.knobs_after, trace)
+
+
 def section_views(report: PatchReport, findings: tuple[Finding, ...]) -> tuple[SectionView, ...]:
+    """Sections in patch order; a finding whose evidence repeats an earlier one (the
+    same fix applied to several filesystems) refers back instead of repeating it."""
     secs: tuple[Section, ...] = sections(report.patch, findings)
-    return tuple(
-        SectionView(s.quoted, s.where, tuple(finding_view(f) for f in s.findings)) for s in secs
-    )
+    first: dict[tuple[object, ...], str] = {}
+    out = []
+    for s in secs:
+        views = []
+        for f in s.findings:
+            key = _evidence(f)
+            view = finding_view(f)
+            if key in first:
+                view = replace(view, same_as=first[key])
+            else:
+                first[key] = f.function or f.file or f.rule
+            views.append(view)
+        out.append(SectionView(s.quoted, s.where, tuple(views)))
+    return tuple(out)

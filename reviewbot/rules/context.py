@@ -46,6 +46,9 @@ class SideView:
     def line_of(self, row: int) -> int | None:
         if row < 0 or row >= len(self.fs.line_kinds):
             return None
+        numbers = self.fs.line_numbers
+        if numbers and row < len(numbers):
+            return numbers[row]  # fragments of several hunks have gaps
         return self.fs.first_line + row
 
     def kind_of(self, row: int) -> LineKind:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from reviewbot.model import ChangedFunction, FunctionSide
+from reviewbot.model import ChangedFunction, FunctionSide, LineKind
 from reviewbot.rules.context import peers_of
 from reviewbot.rules.cst import split_functions
 from reviewbot.rules.loader import Rule
@@ -42,7 +42,7 @@ class ExampleResult:
         return len(self.expected), len(self.allowed_not)
 
 
-def annotations(text: str, rule_id: str) -> dict[str, list[int]]:
+def marks(text: str, rule_id: str) -> dict[str, list[int]]:
     lines = text.splitlines()
     out: dict[str, list[int]] = {"ruleid": [], "ok": [], "todoruleid": [], "todook": []}
     for i, line in enumerate(lines):
@@ -60,8 +60,15 @@ def as_functions(text: str, path: str) -> tuple[ChangedFunction, ...]:
     fns = []
     for name, body, first in split_functions(text):
         n = body.count("\n") + 1
+        added: LineKind = "added"
+        kinds = (added,) * n
         side = FunctionSide(
-            name=name, text=body, first_line=first, line_kinds=("added",) * n, complete=True
+            name=name,
+            text=body,
+            first_line=first,
+            line_kinds=kinds,
+            complete=True,
+            line_numbers=tuple(range(first, first + n)),
         )
         fns.append(ChangedFunction(file=path, name=name, before=None, after=side))
     return tuple(fns)
@@ -82,17 +89,17 @@ def run_examples(rule: Rule, runner: object) -> list[ExampleResult]:
             if hit.after is None:
                 continue
             result = run(rule.scenario, dict(hit.after.knobs))
-            if result.verdict == "violated" and hit.line is not None:
+            if rule.judge(result) == "violated" and hit.line is not None:
                 reported.append(hit.line)
                 own = [f.text for f in hit.after.facts if f.name in {s.name for s in rule.owned}]
                 messages.append(f"{path.name}:{hit.line}: {'; '.join(own)}")
-        marks = annotations(text, rule.id)
+        found = marks(text, rule.id)
         results.append(
             ExampleResult(
                 rule=rule.id,
                 path=str(path),
-                expected=tuple(marks["ruleid"]),
-                allowed_not=tuple(marks["ok"]),
+                expected=tuple(found["ruleid"]),
+                allowed_not=tuple(found["ok"]),
                 reported=tuple(sorted(reported)),
                 messages=tuple(messages),
             )

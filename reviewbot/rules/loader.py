@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from reviewbot.errors import ReviewbotError
+from reviewbot.model import PropertyVerdict, SimResult
 from reviewbot.rules.cst import check_query
 from reviewbot.rules.extract import EXTRACTORS, ROLES
 
@@ -73,6 +74,7 @@ class Rule:
     explanation: tuple[tuple[str, str], ...]
     description: DescriptionMap | None
     directory: str
+    properties: tuple[str, ...] = ()  # the scenario properties this rule judges (empty: all)
     root: str = ""  # the rule's directory on disk
 
     @property
@@ -82,6 +84,19 @@ class Rule:
     @property
     def owned(self) -> tuple[FactSpec, ...]:
         return tuple(f for f in self.facts if f.owned)
+
+    def judge(self, result: SimResult) -> PropertyVerdict:
+        """The scenario's verdict restricted to this rule's properties."""
+        props = [
+            p
+            for p in result.properties
+            if p.kind != "sometimes" and (not self.properties or p.property in self.properties)
+        ]
+        if any(p.verdict == "violated" for p in props):
+            return "violated"
+        if any(p.verdict == "inconclusive" for p in props):
+            return "inconclusive"
+        return "holds"
 
     def section(self, key: str) -> str:
         return dict(self.explanation).get(key, "")
@@ -185,6 +200,7 @@ def parse_rule(text: str, directory: str, where: str) -> Rule:
         explanation=tuple((s, str(expl[s]).strip("\n")) for s in SECTIONS),
         description=dmap,
         directory=directory,
+        properties=tuple(str(p) for p in (data.get("properties") or ())),
     )
 
 

@@ -63,7 +63,7 @@ def _anchor_rows(v: SideView, spec_query: str) -> list[int]:
     return [row for _t, row in caps.get("anchor", [])]
 
 
-def read_side(rule: Rule, v: SideView, basis_tree: bool = False) -> Reading:
+def read_side(rule: Rule, v: SideView, tree_names: frozenset[str] = frozenset()) -> Reading:
     facts: list[Fact] = []
     knobs = dict(rule.environment)
     own: list[tuple[str, str]] = []
@@ -103,13 +103,13 @@ def read_side(rule: Rule, v: SideView, basis_tree: bool = False) -> Reading:
                     line=v.line_of(obs.rows[0]) if obs.rows else None,
                     file=v.fn.file,
                     function=v.name,
-                    basis="tree" if basis_tree or v.fs.complete else "code",
+                    basis="tree" if v.fs.complete or obs.via in tree_names else "code",
                 )
             )
         knobs[spec.knob] = value
         if spec.owned:
             own.append((spec.name, value))
-    rows = sorted(set(r for r in rows if v.line_of(r) is not None))
+    rows = sorted({r for r in rows if v.line_of(r) is not None})
     touched = any(v.kind_of(r) != "context" for r in rows)
     lines = tuple(ln for r in rows if (ln := v.line_of(r)) is not None)
     return Reading(
@@ -132,16 +132,17 @@ def match(
     rule: Rule,
     functions: tuple[ChangedFunction, ...],
     peers: Mapping[Side, Mapping[str, Body]],
-    basis_tree: bool = False,
+    tree_names: frozenset[str] = frozenset(),
 ) -> list[Hit]:
+    """Hits of one rule; ``tree_names`` are peers read from a --tree checkout only."""
     hits = []
     for fn in functions:
         before = view(fn, "before", peers["before"])
         after = view(fn, "after", peers["after"])
         if not (_plays_role(rule, before) or _plays_role(rule, after)):
             continue
-        rb = read_side(rule, before, basis_tree) if before is not None else None
-        ra = read_side(rule, after, basis_tree) if after is not None else None
+        rb = read_side(rule, before, tree_names) if before is not None else None
+        ra = read_side(rule, after, tree_names) if after is not None else None
         if not any(r is not None and r.own_seen for r in (rb, ra)):
             continue  # the role fits but nothing the rule is about is visible
         hits.append(Hit(rule=rule, fn=fn, before=rb, after=ra))

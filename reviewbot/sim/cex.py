@@ -43,6 +43,8 @@ def shortest(comp: Compiled, targets: set[str], budget: int) -> dict[str, list[i
         for state, entries in layer.items():
             enabled = [t for t in range(n) if m.enabled(state, t)]
             stuck = not enabled and any(not m.finished(state, t) for t in range(n))
+            if not enabled and m.bounded(state):
+                enabled, stuck = [-1], False  # a loop bound cut this run short
             for p in props:
                 if p.name in found:
                     continue

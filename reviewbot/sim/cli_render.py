@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -36,15 +37,24 @@ def list_text(specs: Mapping[str, ScenarioSpec]) -> str:
         return "no scenarios installed\n"
     out: list[str] = []
     for s in specs.values():
-        out.append(f"{s.id}: {s.title}")
+        out.extend(textwrap.wrap(f"{s.id}: {s.title}", 78, subsequent_indent="    "))
         for k, values in s.knobs.items():
             shown = "|".join(f"[{v}]" if v == s.defaults.get(k) else v for v in values)
-            doc = s.knob_docs.get(k, "")
-            out.append(f"    --knob {k}={shown}" + (f"  {doc}" if doc else ""))
+            out.append(f"  --knob {k}={shown}")
+            out.extend(
+                textwrap.wrap(
+                    s.knob_docs.get(k, ""), 78, initial_indent=" " * 6, subsequent_indent=" " * 6
+                )
+            )
         for name, v in s.variants.items():
             knobs = " ".join(f"{k}={x}" for k, x in sorted(v.knobs.items()))
-            exp = ", ".join(f"{p} {verdict}" for p, verdict in v.expected.items())
-            out.append(f"    variant {name} ({knobs}): {exp}")
+            out.extend(
+                textwrap.wrap(
+                    f"variant {name}: {knobs}", 78, initial_indent="  ", subsequent_indent=" " * 6
+                )
+            )
+            for p, verdict in v.expected.items():
+                out.append(f"      expects {p}: {verdict}")
         out.append("")
     return "\n".join(out)
 

@@ -36,7 +36,6 @@ class Op:
     else_pc: int = DONE
     counter: int = -1  # state slot of a while_ iteration counter
     bound: int = 0
-    visible: bool = False  # asserts, or writes something a property reads
 
 
 @dataclass
@@ -54,6 +53,7 @@ class Compiled:
     props: list[Property]
     prop_reads: int  # mask of shared variables any always/sometimes predicate reads
     groups: list[list[int]] = field(default_factory=list)  # symmetric thread sets
+    local_scopes: list[dict[str, int]] = field(default_factory=list)  # locals only
 
 
 def _mask(
@@ -180,11 +180,6 @@ def compile_model(model: Model) -> Compiled:
                 prop_reads = (1 << len(shared)) - 1
             else:
                 prop_reads |= _mask(p.reads, shared, {}, f"property {p.name}")
-    for ops in all_ops:
-        for i, op in enumerate(ops):
-            vis = bool(op.writes & prop_reads) or bool(op.step and op.step.asserts)
-            if vis:
-                ops[i] = _replace(op, {"visible": True})
     known = {p.name for p in model.properties}
     for t, ops in zip(model.threads, all_ops, strict=True):
         for op in ops:
@@ -205,11 +200,13 @@ def compile_model(model: Model) -> Compiled:
         props=list(model.properties),
         prop_reads=prop_reads,
         groups=_groups(model),
+        local_scopes=[{k: v for k, v in sc.items() if v >= len(shared)} for sc in scopes],
     )
     state = list(init)
     for i in range(len(model.threads)):
         settle(comp, state, i)
     comp.init = tuple(state)
+    check_symmetry(comp)
     return comp
 
 
@@ -251,6 +248,53 @@ def _groups(model: Model) -> list[list[int]]:
     return [g for g in by.values() if len(g) > 1]
 
 
+def _fn_key(fn: Any) -> Any:
+    """What makes two lambdas behave alike: code, default arguments, closure values."""
+    if fn is None:
+        return None
+    cells = tuple(c.cell_contents for c in (getattr(fn, "__closure__", None) or ()))
+    return (getattr(fn, "__code__", fn), getattr(fn, "__defaults__", None), cells)
+
+
+def _op_key(op: Op, pc_base: int) -> Any:
+    st = op.step
+    step_key = None
+    if st is not None:
+        step_key = (
+            _fn_key(st.effect),
+            _fn_key(st.guard),
+            tuple((n, _fn_key(p)) for n, p in st.asserts),
+            st.show,
+        )
+    counter = op.counter - pc_base if op.counter >= 0 else -1
+    return (
+        op.kind,
+        op.label,
+        op.reads,
+        op.writes,
+        op.free,
+        op.then_pc,
+        op.else_pc,
+        counter,
+        op.bound,
+        _fn_key(op.cond),
+        step_key,
+    )
+
+
+def check_symmetry(comp: Compiled) -> None:
+    """Threads declared in one group must be interchangeable, or reduction is unsound."""
+    for group in comp.groups:
+        keys = []
+        for t in group:
+            base = comp.pc_slot[t]
+            locs = tuple((k, comp.init[v]) for k, v in comp.scopes[t].items() if v > base)
+            keys.append((tuple(_op_key(op, base) for op in comp.ops[t]), locs))
+        if any(k != keys[0] for k in keys[1:]):
+            names = ", ".join(comp.thread_names[t] for t in group)
+            raise ModelError(f"threads {names} share a symmetry group but differ")
+
+
 class LocalView:
     """A view that can only see one thread's locals (for free branches)."""
 
@@ -272,7 +316,7 @@ def settle(comp: Compiled, vals: list[Any], t: int) -> None:
     """Run thread ``t``'s free ops (local branches, jumps) until a real step or the end."""
     slot = comp.pc_slot[t]
     ops = comp.ops[t]
-    local_scope = {k: v for k, v in comp.scopes[t].items() if v >= comp.nshared}
+    local_scope = comp.local_scopes[t]
     for _ in range(100_000):
         pc = vals[slot]
         if pc < 0:

@@ -29,6 +29,10 @@ A model is shared state + named threads + named properties.
   records real accesses and raises ModelError on any undeclared one.
 * Per-thread locals: ``m.thread(name, program, locals={"ret": 0})``; read and written
   by bare name from that thread's steps, invisible to others, never declared.
+  ``group="writers"`` on several threads with the same program and locals declares
+  them interchangeable (symmetry reduction); compile_model() refuses a group whose
+  threads differ. ``column=`` overrides the trace header ``CPU<n> (<name>)``; keep
+  ``(<name>)`` in it so traces can place the thread's steps.
 * Labels are named after the kernel functions and may interpolate values of the state
   *after* the step, with ``{name}`` (shared or local): ``"p9_client_getattr() -> {ret}"``.
   Traces show the shared variables a step changed, or exactly the names in ``show=``.
@@ -37,9 +41,9 @@ A model is shared state + named threads + named properties.
   ``at_end`` (every final state: all threads returned), ``deadlock`` (on by default:
   a final state where a thread is still blocked), ``sometimes`` (must be reachable,
   else the scenario is vacuous and reported as such).
-  Give ``reads=`` on always/sometimes predicates so reduction can keep the transitions
-  that change them visible; without it every transition counts as visible (still
-  correct, only slower).
+  Give ``reads=`` on always/sometimes predicates: reduction must keep together the
+  threads that may write what a property reads; without it a predicate counts as
+  reading everything (still correct, only slower).
 
 Example (a lost update on a flags word, two CPUs doing load/store)::
 
@@ -87,8 +91,10 @@ class View(Protocol):
     def check(self, prop: str, ok: bool) -> None: ...
 
 
-Effect = Callable[[Any], Mapping[str, Value] | None]
-Pred = Callable[[Any], bool]
+# Loose on purpose: effects and predicates are often lambdas with default arguments
+# (``lambda s, f=f: ...``), which a strict Callable[[View], ...] would reject.
+Effect = Callable[..., Any]  # (View) -> Mapping[str, Value] | None
+Pred = Callable[..., Any]  # (View) -> bool
 
 
 # --------------------------------------------------------------------------- instructions

@@ -177,6 +177,12 @@ class Machine:
             settle(comp, vals, t)
         return tuple(vals), tuple(view.fails)
 
+    def pview_of(self, state: State) -> PropView:
+        """A read-only view of ``state``'s shared variables."""
+        view = PropView(self.comp.shared_index)
+        view.vals = state
+        return view
+
     def holds(self, pred: Any, state: State, reads: int | None, what: str) -> bool:
         pv = self.pview
         pv.vals = state

@@ -1,17 +1,19 @@
 """Exhaustive stateful search with partial-order reduction.
 
 The search is a depth-first walk over nodes (state, sleep set). At each node it expands
-a persistent set (stubborn-set closure over the threads' *future* access masks; the
-full enabled set when a transition is visible to a property or would close a cycle)
-minus the sleep set (Godefroid). Nodes are memoised, so the walk visits exactly the
-nodes a stateless sleep-set search would, once each; ``executions`` counts the leaves
-of that unfolded tree (complete runs, plus runs that end with every enabled thread
-asleep, plus runs cut where they close a cycle). With ``reduction="sleep"`` the
-complete runs are exactly one per Mazurkiewicz trace; with ``reduction="none"``
-``executions`` is the number of interleavings.
+a persistent set (a stubborn-set closure over the threads' *future* access masks, with
+the still-undecided state properties taking part as monitor transitions; the full
+enabled set when a successor would close a cycle) minus the sleep set (Godefroid).
+Nodes are memoised, so the walk visits exactly the nodes a stateless search with the
+same sets would, once each; ``complete_runs`` counts the complete runs of that
+unfolded tree and ``executions`` adds the prefixes it prunes (every enabled thread
+asleep, or a cycle closed). With ``reduction="sleep"`` the complete runs are exactly
+one per Mazurkiewicz trace; with ``reduction="none"`` they are the interleavings.
 
-Every reachable state is kept unless the persistent sets prune it; pruned states
-are never ones a property can tell apart (visibility), so verdicts are exact.
+Soundness: persistent sets keep every reachable deadlock; assertion failures and final
+states are deadlock-like, and the monitors make a state property's violation (or a
+'sometimes' witness) one too, so no verdict changes (tests/sim/test_engine_hypothesis.py
+checks this against brute force). The access sets are trusted: run with ``check=True``.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class Exploration:
     witnesses: dict[str, list[int]] = field(default_factory=dict)  # sometimes -> schedule
     depth: int = 0
     finals: set[State] = field(default_factory=set)  # terminal states (collect_finals=True)
+    paths_valid: bool = True  # violations/witnesses hold replayable schedules
 
 
 def _independent(r1: int, w1: int, r2: int, w2: int) -> bool:
@@ -69,20 +72,46 @@ class Search:
             if p.reads is not None:
                 pmask[p.name] = _mask(p.reads, comp.shared_index, {}, f"property {p.name}")
         self.pmask = pmask
+        self.ample_memo: dict[tuple[tuple[int, ...], tuple[int, ...], int, int], list[int]] = {}
+        self.all_shared = (1 << comp.nshared) - 1
+        self.mon_version = 0
+        self.monitors: list[int] = []
+        self._update_monitors()
+        # end of each thread's block of slots (pc + locals) in the state tuple
+        ends = [*comp.pc_slot[1:], len(comp.init)]
+        self.block_end = ends
+        # with symmetry the walk's own paths mix thread numberings: not replayable
+        self.res.paths_valid = not comp.groups
 
     # -- property checks -------------------------------------------------------------
+    def _update_monitors(self) -> None:
+        """Read masks of the state properties still undecided (see _ample_compute)."""
+        res = self.res
+        self.monitors = [
+            self.pmask.get(p.name, self.all_shared)
+            for p in self.comp.props
+            if (p.kind == "always" and p.name not in res.violations)
+            or (p.kind == "sometimes" and p.name not in res.witnesses)
+        ]
+        self.mon_version += 1
+
     def _on_state(self, state: State, path: list[int]) -> None:
         res = self.res
+        decided = False
         for p in self.comp.props:
             if p.kind == "always" and p.name not in res.violations:
                 if not self.m.holds(p.pred, state, self.pmask.get(p.name), p.name):
                     res.violations[p.name] = list(path)
+                    decided = True
             elif (
                 p.kind == "sometimes"
                 and p.name not in res.witnesses
                 and self.m.holds(p.pred, state, self.pmask.get(p.name), p.name)
             ):
                 res.witnesses[p.name] = list(path)
+                decided = True
+        if decided:
+            self._update_monitors()
 
     def _on_final(self, state: State, path: list[int]) -> None:
         res = self.res
@@ -104,45 +133,110 @@ class Search:
                 res.violations[p.name] = list(path)
 
     # -- reduction -------------------------------------------------------------------
-    def _ample(self, state: State, enabled: list[int], masks: list[tuple[int, int]]) -> list[int]:
-        """Smallest persistent set seeded by one enabled thread (or all enabled)."""
+    def _ample(
+        self, state: State, enabled: list[int], masks: list[tuple[int, int]], sleep: int
+    ) -> list[int]:
+        """The persistent set (seeded by one enabled thread, or all enabled) with the
+        fewest threads awake: those are the ones the search has to run from here."""
         if self.reduction != "por" or len(enabled) == 1:
             return enabled
         comp = self.comp
+        # the choice depends only on program counters, enabled set and sleep set
+        key = (tuple([state[s] for s in comp.pc_slot]), tuple(enabled), sleep, self.mon_version)
+        hit = self.ample_memo.get(key)
+        if hit is not None:
+            return hit
+        best = self._ample_compute(state, enabled, masks, sleep)
+        self.ample_memo[key] = best
+        return best
+
+    def _ample_compute(
+        self, state: State, enabled: list[int], masks: list[tuple[int, int]], sleep: int
+    ) -> list[int]:
+        """Stubborn-set closure from each enabled seed; the cheapest set wins.
+
+        Properties over states take part as monitor transitions (Valmari): a monitor
+        reads its property's variables and would fire where the property fails (or,
+        for 'sometimes', holds). Here every monitor is disabled, since its property is
+        checked on arrival and drops out once decided, so a set whose threads write
+        a monitor's variables must also hold every thread that may still write them.
+        Assertions and final-state checks need nothing: both are deadlock-like
+        (an assertion failure is an exit to an error state) and persistent sets keep
+        every reachable deadlock.
+        """
+        comp = self.comp
+        n = self.n
+        enabled_set = set(enabled)
+        futures = [
+            comp.future[u][state[comp.pc_slot[u]]] if state[comp.pc_slot[u]] >= 0 else (0, 0)
+            for u in range(n)
+        ]
+        monitors = self.monitors
         best = enabled
+
+        def cost(threads: list[int]) -> tuple[int, int]:
+            return (sum(1 for t in threads if not sleep >> t & 1), len(threads))
+
+        best_cost = cost(best)
         for seed in enabled:
-            if comp.ops[seed][state[comp.pc_slot[seed]]].visible:
-                continue
             members = {seed}
-            work = [seed]
-            ok = True
-            while work and ok:
-                p = work.pop()
-                r, w = masks[p]
-                en = p in enabled
-                for u in range(self.n):
+            mons: set[int] = set()
+            work: list[tuple[bool, int]] = [(False, seed)]
+            awake_all = False
+            while work and not awake_all:
+                is_mon, p = work.pop()
+                if is_mon:
+                    wake, r, w, en = monitors[p], monitors[p], 0, False
+                else:
+                    r, w = masks[p]
+                    en = p in enabled_set
+                    wake = r
+                    if en:
+                        for j, mr in enumerate(monitors):
+                            if j not in mons and w & mr:
+                                mons.add(j)
+                                work.append((True, j))
+                for u in range(n):
                     if u in members:
                         continue
-                    pc = state[comp.pc_slot[u]]
-                    if pc < 0:
-                        continue
-                    fr, fw = comp.future[u][pc]
+                    fr, fw = futures[u]
                     # an enabled p conflicts with anything u may still do; a blocked p
-                    # can be woken by whatever u may still write to its guard's reads
-                    if (en and not _independent(r, w, fr, fw)) or (not en and fw & r):
+                    # (or a monitor) can be woken by whatever u may still write to it
+                    if (en and not _independent(r, w, fr, fw)) or (not en and fw & wake):
                         members.add(u)
-                        work.append(u)
-                        if len(members) >= len(best):
-                            ok = False
+                        work.append((False, u))
+                        if enabled_set <= members:
+                            awake_all = True
                             break
-            if not ok:
+            if awake_all:
                 continue
             amp = [t for t in enabled if t in members]
-            if any(comp.ops[t][state[comp.pc_slot[t]]].visible for t in amp):
-                continue
-            if len(amp) < len(best):
-                best = amp
+            c = cost(amp)
+            if c < best_cost:
+                best, best_cost = amp, c
         return best
+
+    # -- symmetry --------------------------------------------------------------------
+    def _canon(self, state: State, sleep: int) -> tuple[State, int]:
+        """Sort the blocks (pc + locals) of interchangeable threads; permute the sleep set."""
+        comp = self.comp
+        vals = list(state)
+        new_sleep = sleep
+        for group in comp.groups:
+            blocks = []
+            for t in group:
+                lo = comp.pc_slot[t]
+                hi = self.block_end[t]
+                blocks.append((repr(state[lo:hi]), t, state[lo:hi]))
+            blocks.sort(key=lambda b: b[0])
+            for dst, (_r, _src, block) in zip(group, blocks, strict=True):
+                lo = comp.pc_slot[dst]
+                vals[lo : lo + len(block)] = block
+                new_sleep &= ~(1 << dst)
+            for dst, (_r, src, _b) in zip(group, blocks, strict=True):
+                if sleep >> src & 1:
+                    new_sleep |= 1 << dst
+        return tuple(vals), new_sleep
 
     # -- the walk --------------------------------------------------------------------
     def run(self) -> Exploration:
@@ -150,37 +244,45 @@ class Search:
         comp, m, res, n = self.comp, self.m, self.res, self.n
         # node -> (complete runs, all runs) below it; (0, -1) while it is on the stack
         nodes: dict[tuple[State, int], tuple[int, int]] = {}
-        seen: set[State] = set()
+        # state -> (enabled threads, access masks of each thread's next op)
+        seen: dict[State, tuple[list[int], list[tuple[int, int]]]] = {}
         on_stack: dict[State, int] = {}
         path: list[int] = []
         stack: list[list] = []  # [key, state, todo, sleep, done_mask, masks, execs]
         use_sleep = self.reduction != "none"
 
+        canon = self._canon if comp.groups else None
+        finals_reached = [0]  # final nodes met, reported if the budget stops the walk
+
         def push(state: State, sleep: int) -> tuple[int, int] | None:
             """Start a node; returns its (complete, all) run counts if known or a leaf."""
+            if canon is not None:
+                state, sleep = canon(state, sleep)
             key = (state, sleep)
             known = nodes.get(key)
             if known is not None:
                 return (0, 1) if known[1] < 0 else known
-            if state not in seen:
-                seen.add(state)
+            info = seen.get(state)
+            if info is None:
                 res.states += 1
                 res.depth = max(res.depth, len(path))
                 self._on_state(state, path)
-            enabled = [t for t in range(n) if m.enabled(state, t)]
+                masks = []
+                for t in range(n):
+                    pc = state[comp.pc_slot[t]]
+                    if pc < 0:
+                        masks.append((0, 0))
+                    else:
+                        op = comp.ops[t][pc]
+                        masks.append((op.reads, op.writes))
+                info = seen[state] = ([t for t in range(n) if m.enabled(state, t)], masks)
+            enabled, masks = info
             if not enabled:
                 nodes[key] = (1, 1)
+                finals_reached[0] += 1
                 self._on_final(state, path)
                 return (1, 1)
-            masks = []
-            for t in range(n):
-                pc = state[comp.pc_slot[t]]
-                if pc < 0:
-                    masks.append((0, 0))
-                else:
-                    op = comp.ops[t][pc]
-                    masks.append((op.reads, op.writes))
-            amp = self._ample(state, enabled, masks)
+            amp = self._ample(state, enabled, masks, sleep)
             succ = []
             for t in amp:
                 if sleep >> t & 1:
@@ -246,6 +348,8 @@ class Search:
         if total is not None:
             res.complete_runs, res.executions = total
             res.blocked_runs = res.executions - res.complete_runs
+        else:  # stopped early: count the final states reached so far
+            res.complete_runs = res.executions = finals_reached[0]
         res.seconds = time.perf_counter() - t0
         return res
 

@@ -96,7 +96,7 @@ def property_events(comp: Compiled, schedule: list[int]) -> list[tuple[int, str,
             desc = next(p.description for p in comp.props if p.name == f)
             mark(i, f, f"<-- {desc}")
         on_state(i, state)
-    if not any(m.enabled(state, t) for t in range(n)):
+    if not any(m.enabled(state, t) for t in range(n)) and not m.bounded(state):
         stuck = [t for t in range(n) if not m.finished(state, t)]
         for p in comp.props:
             if p.kind == "deadlock" and stuck:
@@ -118,15 +118,17 @@ def build(
     schedules: Mapping[str, list[int]],
 ) -> SimResult:
     props: list[PropertyResult] = []
+    # the search's own first-found runs, used when the shortest-run search ran out
+    fallback = {**ex.violations, **ex.witnesses} if ex.paths_valid else {}
     for p in comp.props:
         if p.kind == "sometimes":
             hit = p.name in ex.witnesses
             verdict = "holds" if hit else ("violated" if ex.complete else "inconclusive")
-            sched = schedules.get(p.name, ex.witnesses.get(p.name)) if hit else None
+            sched = schedules.get(p.name, fallback.get(p.name)) if hit else None
         else:
             hit = p.name in ex.violations
             verdict = "violated" if hit else ("holds" if ex.complete else "inconclusive")
-            sched = schedules.get(p.name, ex.violations.get(p.name)) if hit else None
+            sched = schedules.get(p.name, fallback.get(p.name)) if hit else None
         trace: tuple[TraceStep, ...] = ()
         replay = ""
         if sched is not None:
@@ -147,7 +149,7 @@ def build(
         stats=SimStats(
             states=ex.states,
             transitions=ex.transitions,
-            executions=ex.executions,
+            executions=ex.complete_runs,  # complete runs: one per trace explored
             seconds=round(ex.seconds, 6),
             complete=ex.complete,
         ),

@@ -16,7 +16,6 @@ Plain ASCII (non-ASCII is transliterated), no trailing blanks, at most ``width``
 
 from __future__ import annotations
 
-import textwrap
 import unicodedata
 from collections.abc import Sequence
 
@@ -31,15 +30,36 @@ def _ascii(text: str) -> str:
     return text.encode("ascii", "replace").decode("ascii").replace("\t", " ")
 
 
-def _wrap(text: str, width: int, indent: str = "") -> list[str]:
-    lines = textwrap.wrap(
-        _ascii(text),
-        width=max(width, 4),
-        initial_indent=indent,
-        subsequent_indent=indent,
-        break_on_hyphens=False,
-    )
-    return lines or [indent.rstrip()]
+def _cut(word: str, room: int) -> int:
+    """Where to break a word longer than ``room``: after ( , _ . > if one is late enough."""
+    for i in range(room, room // 2, -1):
+        if word[i - 1] in "(,_.>":
+            return i
+    return room
+
+
+def _wrap(text: str, width: int, indent: str = "", first: str = "") -> list[str]:
+    """Greedy fill: words never split unless longer than a line (then at a good place),
+    pieces of one word never gain a space. ``first`` indents the first line."""
+    width = max(width, len(indent) + 4, len(first) + 4)
+    lines: list[str] = []
+    lead = first
+    cur = ""
+    for word in _ascii(text).split():
+        if cur and len(lead) + len(cur) + 1 + len(word) <= width:
+            cur += " " + word
+            continue
+        if cur:
+            lines.append(lead + cur)
+            lead, cur = indent, ""
+        while len(lead) + len(word) > width:
+            k = _cut(word, width - len(lead))
+            lines.append(lead + word[:k])
+            lead, word = indent, word[k:]
+        cur = word
+    if cur or not lines:
+        lines.append((lead + cur).rstrip())
+    return lines
 
 
 def _column_of(result: SimResult, steps: Sequence[TraceStep]) -> dict[str, int]:
@@ -93,19 +113,18 @@ def _layout(
             acc += need[c] + GAP
         rooms = [need[c] for c in shown]
         return shown, starts, rooms
-    head = max(len(_ascii(headers[c])) for c in shown if c < len(headers)) + GAP
-    last_room = max(min(need[shown[-1]], 44), width // (n + 1))
-    step = max(min(head, width // n), (width - last_room) // max(n - 1, 1)) if n > 1 else 0
+    heads = [_ascii(headers[c]) if c < len(headers) else "?" for c in shown]
+    whole = max(len(h) for h in heads) + GAP  # headers on one line each
+    least = max(len(w) for h in heads for w in h.split()) + GAP  # no word broken
+    last_room = min(need[shown[-1]], 44)
+    step = max(least, min(whole, (width - last_room) // (n - 1))) if n > 1 else 0
     starts = [i * step for i in range(n)]
     return shown, starts, [width - x for x in starts]
 
 
 def _label_lines(label: str, width: int) -> list[str]:
     """The label wrapped to ``width``; continuation lines indented by CONT."""
-    lines = textwrap.wrap(_ascii(label), width=max(width, 8), break_on_hyphens=False)
-    if len(lines) <= 1:
-        return lines or [""]
-    return [lines[0], *_wrap(" ".join(lines[1:]), width, CONT)]
+    return _wrap(label, width, CONT)
 
 
 def render_steps(

@@ -16,9 +16,12 @@ small builders of dsl steps, so a scenario reads like the kernel code it stands 
 * asynchronous kernel work (writeback, request completion, reclaim) is a thread of
   its own; an RPC to the server and the processing of its reply are separate steps.
 
-Things that appear in several scenarios live here: folio declarations, the quiesce
-counter that lets completion threads stop once nothing can start more I/O, and
-read-modify-write of a flags word in its plain and atomic forms.
+What is shared by several scenarios lives here: the page size, the quiesce counter
+that lets completion threads stop once nothing can start more I/O, and the
+read-modify-write of a flags word in its plain and atomic forms (set_flag with
+atomic=no|yes). Operations used by one scenario only (getattr, write completion,
+evict, map_blocks, buffered_write) live in that scenario's module, next to the
+docstring that says which kernel functions each step stands for.
 """
 
 from __future__ import annotations
@@ -29,44 +32,6 @@ from typing import Any
 from reviewbot.sim.dsl import Instr, Model, Step, Value, step
 
 PAGE = 4096
-
-FOLIO_FIELDS: dict[str, Value] = {
-    "present": False,
-    "data": None,
-    "uptodate": False,
-    "dirty": False,
-    "writeback": False,
-    "locked": False,
-}
-
-
-def folio(m: Model, name: str, **initial: Value) -> dict[str, str]:
-    """Declare the shared variables of one page-cache folio; returns field -> var name.
-
-    Only the fields given in ``initial`` or listed in FOLIO_FIELDS are declared; pass
-    ``fields=`` via ``folio_fields`` when a scenario needs fewer (smaller states)."""
-    out: dict[str, str] = {}
-    for field, default in FOLIO_FIELDS.items():
-        value = initial.pop(field, default)
-        out[field] = m.var(f"{name}.{field}", value)
-    if initial:
-        raise ValueError(f"unknown folio fields: {', '.join(sorted(initial))}")
-    return out
-
-
-def folio_fields(m: Model, name: str, fields: Iterable[str], **initial: Value) -> dict[str, str]:
-    """Like ``folio`` but declares only ``fields`` (models stay small)."""
-    out: dict[str, str] = {}
-    for field in fields:
-        if field not in FOLIO_FIELDS:
-            raise ValueError(f"unknown folio field {field!r}")
-        out[field] = m.var(f"{name}.{field}", initial.get(field, FOLIO_FIELDS[field]))
-    return out
-
-
-def size_label(nbytes: int | None) -> str:
-    return "?" if nbytes is None else str(nbytes)
-
 
 # --------------------------------------------------------------------------- quiesce
 
@@ -95,8 +60,11 @@ def returns(
     effect: Callable[[Any], Mapping[str, Value] | None] | None = None,
     asserts: Mapping[str, Callable[[Any], bool] | None] | None = None,
     guard: Callable[[Any], bool] | None = None,
+    show: Iterable[str] | None = None,
 ) -> Step:
-    """The last step of an issuing thread: counts it as returned (see declare_quiesce)."""
+    """The last step of an issuing thread: counts it as returned (see declare_quiesce).
+
+    Traces show ``show`` (default: the declared writes), never the counter."""
     shown = tuple(writes)
 
     def eff(s: Any) -> dict[str, Value]:
@@ -111,7 +79,7 @@ def returns(
         effect=eff,
         asserts=asserts,
         guard=guard,
-        show=shown,
+        show=shown if show is None else tuple(show),
     )
 
 

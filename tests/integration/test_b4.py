@@ -8,7 +8,6 @@ XDG_CACHE_HOME (see conftest.py), so earlier runs cannot answer for reviewbot.
 from __future__ import annotations
 
 import json
-import mailbox
 import re
 import shlex
 from pathlib import Path
@@ -54,26 +53,35 @@ def test_readme_lines_configure_both_b4_hooks(isolated: dict[str, str]) -> None:
     assert "b4.review-perpatch-check-cmd reviewbot check --format b4 -" in got
 
 
+def _configure(env: dict[str, str]) -> None:
+    """The README's lines, plus a second check command that keeps a copy of exactly
+    what b4 feeds its check commands (b4 passes its environment on)."""
+    for args in readme_git_config_lines():
+        run(args, env)
+    capture = "sh -c 'cat > \"$RB_CAPTURE\"'"
+    run(["git", "config", "--global", "--add", "b4.am-perpatch-check-cmd", capture], env)
+
+
+def _b4_am_check(fixture: Path, env: dict[str, str], work: Path) -> tuple[str, bytes]:
+    """b4's report of the checks (colours removed) and the message it checked."""
+    captured = work / (fixture.name + ".fed")
+    b4 = run(
+        ["b4", "--offline-mode", "am", "-m", str(fixture), "-o", str(work / fixture.name),
+         "--check", first_msgid(fixture)],
+        {**env, "RB_CAPTURE": str(captured)}, cwd=work,
+    )  # fmt: skip
+    return ANSI.sub("", b4.stdout + b4.stderr), captured.read_bytes()
+
+
 def test_b4_am_check_shows_reviewbot_findings(tmp_path: Path, isolated: dict[str, str]) -> None:
     need("git", "needed to hold b4's configuration")
     need("b4", "installed from PyPI by the test extras: pip install -e '.[test]'")
     env = isolated
-    for args in readme_git_config_lines():
-        run(args, env)
+    _configure(env)
     with_findings = 0
     for name in FIXTURES:
-        fixture = mail_fixture(name)
-        out = tmp_path / name
-        b4 = run(
-            ["b4", "--offline-mode", "am", "-m", str(fixture), "-o", str(out), "--check",
-             first_msgid(fixture)],
-            env, cwd=tmp_path,
-        )  # fmt: skip
-        shown = ANSI.sub("", b4.stdout + b4.stderr)
-        # What reviewbot says about the very message b4 applied (b4 adds trailers).
-        [applied] = list(out.glob("*.mbx"))
-        message = bytes(next(iter(mailbox.mbox(applied))))
-        terse = run(["reviewbot", "check", "--format", "terse", "-"], env, stdin=message, ok=(0, 1))
+        shown, fed = _b4_am_check(mail_fixture(name), env, tmp_path)
+        terse = run(["reviewbot", "check", "--format", "terse", "-"], env, stdin=fed, ok=(0, 1))
         lines = [ln for ln in terse.stdout.splitlines() if ln.strip()]
         if terse.returncode == 1:
             with_findings += 1
@@ -90,20 +98,22 @@ def test_b4_review_json_is_what_b4_accepts(tmp_path: Path, isolated: dict[str, s
     """`b4 review` runs its check commands only inside its TUI, so this checks the JSON
     `--format b4` prints for the message b4 hands over against b4's documented shape:
     a list of {tool, status: pass|warn|fail, summary, url, details}."""
+    need("git", "needed to hold b4's configuration")
     need("b4", "installed from PyPI by the test extras: pip install -e '.[test]'")
     env = isolated
-    fixture = mail_fixture(FIXTURES[0])
-    out = tmp_path / "am"
-    run(["b4", "--offline-mode", "am", "-m", str(fixture), "-o", str(out), first_msgid(fixture)],
-        env, cwd=tmp_path)  # fmt: skip
-    [applied] = list(out.glob("*.mbx"))
-    message = bytes(next(iter(mailbox.mbox(applied))))
-    proc = run(["reviewbot", "check", "--format", "b4", "-"], env, stdin=message, ok=(0, 1))
-    data = json.loads(proc.stdout)
-    assert isinstance(data, list) and data
-    for entry in data:
-        assert set(entry) >= {"tool", "status", "summary"}
-        assert entry["status"] in ("pass", "warn", "fail")
-        assert all(isinstance(entry.get(k, ""), str) for k in ("tool", "summary", "url", "details"))
-    if proc.returncode == 1:
-        assert any(e["status"] != "pass" for e in data)
+    _configure(env)
+    for name in FIXTURES:
+        _shown, fed = _b4_am_check(mail_fixture(name), env, tmp_path)
+        proc = run(["reviewbot", "check", "--format", "b4", "-"], env, stdin=fed, ok=(0, 1))
+        data = json.loads(proc.stdout)
+        assert isinstance(data, list) and data, name
+        for entry in data:
+            assert set(entry) >= {"tool", "status", "summary"}, name
+            assert entry["status"] in ("pass", "warn", "fail"), name
+            assert all(
+                isinstance(entry.get(k, ""), str) for k in ("tool", "summary", "url", "details")
+            )
+            if entry.get("details"):  # b4's TUI lists details given as a JSON list
+                assert isinstance(json.loads(entry["details"]), list), name
+        # Exit 1 (findings) may still be all "pass": a verdict of "fixes" is good news.
+        assert (proc.returncode == 1) == any(e.get("details") for e in data), name

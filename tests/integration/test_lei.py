@@ -110,7 +110,8 @@ def test_incomplete_series_from_lei_waits_then_no_wait_reviews_it(
     run(["lei", "import", "--in-format=mboxrd", str(fixture)], env)
     run(["lei", "q", "-o", f"maildir:{out}", "z:1.."], env)
     state = tmp_path / "state"
-    base = ["reviewbot", "watch", str(out), "--drafts", str(tmp_path / "d"), "--state", str(state)]
+    base = ["reviewbot", "watch", str(out), "--drafts", str(tmp_path / "d"), "--state", str(state),
+            "--from", "reviewer@example.org"]  # fmt: skip
     part = "009d08646b77e0d774b4ce248675b86564bca9ee.1714046808.git.ritesh.list@gmail.com"
     waiting = _summary(run([*base, "--grace", "1h"], env, ok=(0, 1)).stdout)
     assert waiting["waiting"] == 1 and part not in _reviewed(state)

@@ -108,12 +108,18 @@ TRACE = (
 )
 
 
-def sim(violated: bool, *, knobs: tuple[tuple[str, str], ...], states: int = 42) -> SimResult:
+def sim(
+    violated: bool,
+    *,
+    knobs: tuple[tuple[str, str], ...],
+    states: int = 42,
+    undecided: bool = False,
+) -> SimResult:
     prop = PropertyResult(
         property="no-io-after-free",
         kind="assert",
         description="no I/O completion touches a freed inode or handle",
-        verdict="violated" if violated else "holds",
+        verdict="inconclusive" if undecided else "violated" if violated else "holds",
         trace=TRACE if violated else (),
         replay="k=wait_for_io:no;s=0.1.0.0.1" if violated else "",
     )
@@ -122,7 +128,7 @@ def sim(violated: bool, *, knobs: tuple[tuple[str, str], ...], states: int = 42)
         knobs=knobs,
         threads=("CPU0 (evict)", "CPU1 (completion)"),
         properties=(prop,),
-        stats=SimStats(states, states * 2, 7, 0.01, True),
+        stats=SimStats(states, states * 2, 7, 0.01, not undecided),
     )
 
 
@@ -172,7 +178,7 @@ def finding(verdict: str = "fixes", **kw: object) -> Finding:
             ),
         ),
         sim_before=sim(before_bad, knobs=kb),
-        sim_after=sim(after_bad, knobs=ka),
+        sim_after=sim(after_bad, knobs=ka, undecided=verdict == "inconclusive"),
         invariant="no-io-after-free",
         hunk=0,
     )

@@ -143,3 +143,40 @@ def test_sender_from_git_config(fake_pipeline, no_git_identity, tmp_path, capsys
     out = capsysbinary.readouterr().out
     assert b"From: Gina Git <gina@example.com>" in out
     assert b"Date: Wed, 18 Feb 2026 17:00:00 +0000" in out
+
+
+def test_stdin_is_read_for_dash(monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    got: list[bytes | None] = []
+
+    def check(source: str, options: CheckOptions, *, stdin: bytes | None = None) -> Run:
+        got.append(stdin)
+        return Run(())
+
+    fake = types.ModuleType("reviewbot.pipeline")
+    fake.check = check  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "reviewbot.pipeline", fake)
+    monkeypatch.setattr(reviewbot, "pipeline", fake, raising=False)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"From x\n\nbody\n")))
+    assert _run(["check", "-", "--format", "terse"]) == 0
+    assert got == [b"From x\n\nbody\n"]
+    assert capsys.readouterr().out == ""
+
+
+def test_json_format_uses_the_documented_schema(fake_pipeline, capsys) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    assert _run(["check", "x.mbox", "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert isinstance(doc, dict)
+
+
+def test_b4_and_terse_formats(fake_pipeline, capsys) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    assert _run(["check", "x.mbox", "--format", "b4"]) == 1
+    out = capsys.readouterr().out
+    assert json.loads(out)[0]["status"] == "fail"
+    assert _run(["check", "x.mbox", "--format", "terse"]) == 1
+    assert capsys.readouterr().out.count("ERROR:") == 1

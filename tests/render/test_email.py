@@ -129,5 +129,63 @@ def test_series_summary() -> None:
     )
     body = em.get_content()
     assert "introduces: exfs_evict_inode()" in body
-    assert "2 patches of the series were not in the input" in body
+    assert "looked at 1 of the 3 patches of this series" in " ".join(body.split())
     assert em["In-Reply-To"] == "<cover-0000@example.net>"
+
+
+def test_repeated_evidence_refers_back() -> None:
+    first = factory.finding("fixes")
+    second = factory.finding("fixes", function="exfs_evict_other", line=404)
+    em = render_reply(
+        factory.report(first, second),
+        now=factory.NOW,
+        msgid="reviewbot-1@example.org",
+        from_=factory.ME,
+    )
+    assert em is not None
+    body = " ".join(em.get_content().split())
+    assert body.count("To replay the trace:") == 1
+    assert "the same as for exfs_evict_other() above" in body  # first in patch order
+
+
+def test_made_up_parent_id_is_not_threaded_to() -> None:
+    msg = factory.message(
+        msgid="reviewbot-0123@invalid",
+        diagnostics=(Diagnostic("no-message-id", "message has no Message-ID", "info"),),
+    )
+    em = render_reply(
+        factory.report(factory.finding("introduces"), msg=msg),
+        now=factory.NOW,
+        msgid="reviewbot-1@example.org",
+        from_=factory.ME,
+    )
+    assert em is not None
+    assert em["In-Reply-To"] is None
+    assert "reviewbot-0123@invalid" not in str(em["References"])
+    assert "add In-Reply-To by hand" in " ".join(em.get_content().split())
+
+
+def test_overlong_posted_line_falls_back_to_quoted_printable() -> None:
+    long_line = "+" + "x" * 1200
+    r = factory.report(factory.finding("introduces"))
+    h = r.patch.files[0].hunks[0]
+    lines = tuple(replace(dl, posted=long_line) if dl.kind == "added" else dl for dl in h.lines)
+    fc = replace(r.patch.files[0], hunks=(replace(h, lines=lines),))
+    r = replace(r, patch=replace(r.patch, files=(fc,)))
+    em = render_reply(r, now=factory.NOW, msgid="reviewbot-1@example.org", from_=factory.ME)
+    assert em is not None
+    data = em.as_bytes()
+    assert all(len(x) <= 998 for x in data.split(b"\n"))
+    parsed = message_from_bytes(data, policy=policy.default)
+    assert "> " + long_line in parsed.get_content().splitlines()
+
+
+def test_always_lists_what_was_checked() -> None:
+    r = factory.report(factory.finding("not-affected"))
+    em = render_reply(
+        r, now=factory.NOW, msgid="reviewbot-1@example.org", from_=factory.ME, always=True
+    )
+    assert em is not None
+    body = em.get_content()
+    assert "nothing to ask about in this patch.\n\nIt checked these races" in body
+    assert "evict-without-waiting-for-io (evict-vs-async-io, no-io-after-free)" in body

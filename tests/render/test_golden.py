@@ -9,9 +9,9 @@ from __future__ import annotations
 from email import message_from_bytes, policy
 from pathlib import Path
 
-import golden
 import pytest
 import render_factory as factory
+import render_golden as golden
 
 from reviewbot.model import Address, CheckOptions, Subject
 from reviewbot.render.drafts import as_mbox, build_drafts
@@ -39,6 +39,24 @@ SYNTHETIC = {
             references=("a" * 120 + "@example.net",),
         ),
     ),
+    "hostile-addresses": factory.report(
+        factory.finding("remains"),
+        msg=factory.message(
+            from_=Address('Odd "Quote" <Name>', '"odd quoting"@example.com'),
+            reply_to=(Address("Reply, To", "reply@example.com"),),
+            to=(Address("Mo Maintainer", "MO@EXAMPLE.COM"), Address("", "x@xxxxxxxx")),
+            cc=(
+                Address("Trailing, Comma;", "comma@example.com"),
+                Address("", "mo@example.com"),
+                Address("\u00c9milie \u00dcnicode", "emilie@example.fr"),
+                Address("rita again", "RITA@example.org"),
+            ),
+        ),
+    ),
+    "hostile-quoted-from": factory.report(
+        factory.finding("remains"),
+        msg=factory.message(from_=Address('Odd "Quote" <Name>', '"odd quoting"@example.com')),
+    ),
 }
 
 
@@ -53,11 +71,13 @@ def test_synthetic_golden(name: str) -> None:
     golden.check(f"synthetic/{name}.eml", data)
 
 
-def fixture_drafts(path: Path) -> bytes:
+def fixture_drafts(path: Path, *, summary: bool = False) -> bytes:
     from reviewbot import pipeline
 
-    run = pipeline.check(str(path), CheckOptions())
-    drafts = build_drafts(run, now=factory.NOW, from_=factory.ME, domain="example.org")
+    run = pipeline.check(str(path), CheckOptions(summary=summary))
+    drafts = build_drafts(
+        run, now=factory.NOW, from_=factory.ME, domain="example.org", summary=summary
+    )
     return as_mbox(drafts)
 
 
@@ -65,3 +85,45 @@ def fixture_drafts(path: Path) -> bytes:
 def test_fixture_golden(path: Path) -> None:
     pytest.importorskip("reviewbot.pipeline", reason="the rules engineer's pipeline is not in yet")
     golden.check(f"fixtures/{path.stem}.mbox", fixture_drafts(path))
+
+
+SERIES = [p for p in FIXTURES if "series" in p.stem]
+
+
+@pytest.mark.parametrize("path", SERIES, ids=[p.stem for p in SERIES])
+def test_fixture_summary_golden(path: Path) -> None:
+    pytest.importorskip("reviewbot.pipeline", reason="the rules engineer's pipeline is not in yet")
+    data = fixture_drafts(path, summary=True)
+    assert data.count(b"\nSubject: Re: [PATCH") >= 1
+    golden.check(f"fixtures/{path.stem}.summary.mbox", data)
+
+
+def _golden_bodies() -> list[tuple[str, str]]:
+    out = []
+    for path in sorted(golden.GOLDEN.rglob("*")):
+        if path.suffix not in (".eml", ".mbox") or not path.stat().st_size:
+            continue
+        chunks = path.read_bytes().split(b"From reviewbot Mon Sep 17 00:00:00 2001\n")
+        for i, chunk in enumerate(c for c in chunks if c.strip()):
+            msg = message_from_bytes(chunk, policy=policy.default)
+            out.append((f"{path.name}#{i}", msg.get_content()))
+    return out
+
+
+def test_golden_prose_is_wrapped() -> None:
+    """Prose lines stay within 78 columns; quoted code, traces and commands may not."""
+    bodies = _golden_bodies()
+    assert bodies
+    for name, body in bodies:
+        in_trace = False
+        for line in body.splitlines():
+            if line.endswith("finds this interleaving:"):
+                in_trace = True
+                continue
+            if in_trace and line.startswith("The invariant"):
+                in_trace = False
+            if in_trace or line.startswith((">", "  reviewbot sim replay", "[ ... ]")):
+                continue
+            assert len(line) <= 78, (name, line)
+        assert "\n-- \n" in body, name
+        assert "critical" not in body.lower(), name

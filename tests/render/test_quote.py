@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import render_factory as factory
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reviewbot.model import DiffLine, FileChange, Hunk
 from reviewbot.render.quote import CUT, quote_line, sections
@@ -57,3 +59,38 @@ def test_finding_without_hunk_quotes_commit_message() -> None:
     (sec,) = sections(p, (f,))
     assert sec.quoted[0] == "> exfs: wait for outstanding requests before evicting an inode"
     assert sec.where == "fs/exfs/inode.c, exfs_evict_inode()"
+
+
+_kinds = st.sampled_from(["context", "added", "removed"])
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.tuples(_kinds, st.text(max_size=30)), min_size=1, max_size=25),
+    st.lists(st.one_of(st.none(), st.integers(0, 40)), min_size=1, max_size=4),
+)
+def test_any_hunk_and_lines_quote_sanely(lines, finding_lines) -> None:  # type: ignore[no-untyped-def]
+    dls = []
+    old = new = 10
+    for kind, text in lines:
+        dls.append(
+            DiffLine(
+                kind,
+                text,
+                None if kind == "added" else old,
+                None if kind == "removed" else new,
+                posted={"context": " ", "added": "+", "removed": "-"}[kind] + text,
+            )
+        )
+        old += kind != "added"
+        new += kind != "removed"
+    h = Hunk(10, old - 10, 10, new - 10, "", tuple(dls))
+    p = replace(factory.patch(), files=(FileChange("a.c", "a.c", "modified", (h,)),))
+    fs = tuple(
+        factory.finding("introduces", file="a.c", line=ln, hunk=None) for ln in finding_lines
+    )
+    secs = sections(p, fs)
+    assert sorted(id(f) for s in secs for f in s.findings) == sorted(id(f) for f in fs)
+    for s in secs:
+        for q in s.quoted:
+            assert q == CUT or q.startswith(">")

@@ -26,8 +26,12 @@ EXTRACTORS: dict[str, Callable[[SideView], Observed | None]] = {
     "getattr.size_update": remote_attr.size_update,
     "getattr.completion_updates_remote_size": remote_attr.completion_updates_remote_size,
     "evict.wait_for_io": evict.wait_for_io,
+    "evict.wait_at": evict.wait_at,
     "mapping.validity_cookie": mapping.validity_cookie,
     "mapping.revalidate": mapping.revalidate,
+    "mapping.revalidate_at": mapping.revalidate_at,
     "writelock.inode_lock": writelock.inode_lock,
+    "writelock.isize_update": writelock.isize_update,
+    "writelock.truncate_excl": writelock.truncate_excl,
     "flags.atomic": flags.atomic,
 }

@@ -51,3 +51,18 @@ def wait_for_io(view: SideView) -> Observed | None:
         tuple(x.row for x, _ in waits) + tuple(t.row for t in teardowns),
         via,
     )
+
+
+def wait_at(view: SideView) -> Observed | None:
+    """Where the wait sits: before truncate_inode_pages_final() or only before clear_inode()."""
+    from reviewbot.rules.cst import dominates
+
+    waits = [c for c, _via in expanded(view, view.body) if c.name in WAIT_PRIMS]
+    truncs = list(view.body.calls_named({"truncate_inode_pages_final"}))
+    if not waits or not truncs:
+        return None
+    if any(dominates(w, t) for w in waits for t in truncs):
+        return Observed("before_truncate", f"the wait comes before {truncs[0].name}()", ())
+    return Observed(
+        "before_clear_inode", f"the wait comes after {truncs[0].name}(), before clear_inode()", ()
+    )

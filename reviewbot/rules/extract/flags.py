@@ -20,6 +20,7 @@ from reviewbot.rules.extract.common import (
     LOCKS,
     UNLOCKS,
     base_of,
+    code,
     field_of,
     has_param,
 )
@@ -45,7 +46,7 @@ def _bitop_fields(body: Body, names: frozenset[str]) -> set[str]:
 def shared_words(view: SideView) -> set[str]:
     atomic: set[str] = set()
     rmw_in: dict[str, set[str]] = {}
-    for name, body in list(view.peers.items()) + [(view.name, view.body)]:
+    for name, body in [*view.peers.items(), (view.name, view.body)]:
         atomic |= _bitop_fields(body, BIT_READS)
         for a in _rmws(body):
             rmw_in.setdefault(field_of(a.left), set()).add(name)
@@ -56,9 +57,9 @@ def _private(view: SideView, left: str) -> bool:
     base = base_of(left)
     if has_param(view, "struct kstat") == base:
         return True
-    return any(a.declaration and a.left == base for a in view.body.assigns) or bool(
-        re.search(rf"\b(struct\s+\w+|\w+_t|int|long)\s+{re.escape(base)}\s*[;=]", view.body.text)
-    )
+    # A struct (not a pointer) declared in this function lives on its stack.
+    decl = rf"\b(struct\s+\w+|\w+_t|int|long|unsigned(\s+\w+)?)\s+{re.escape(base)}\s*[;=\[]"
+    return re.search(decl, code(view.body.text)) is not None
 
 
 def _locked(body: Body, byte: int) -> bool:
@@ -100,14 +101,14 @@ def atomic(view: SideView) -> Observed | None:
         return None
     bad = [u for u in ups if not u[2]]
     if bad:
-        f, row, _ok, text = bad[0]
+        f, _row, _ok, text = bad[0]
         return Observed(
             "no",
             f"{view.name}() changes the shared flags word {f} with a plain "
             f"read-modify-write ({text})",
             tuple(u[1] for u in bad),
         )
-    f, row, _ok, text = ups[0]
+    f, _row, _ok, text = ups[0]
     return Observed(
         "yes", f"{view.name}() changes {f} atomically ({text})", tuple(u[1] for u in ups)
     )

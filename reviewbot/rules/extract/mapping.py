@@ -60,8 +60,7 @@ def validity_cookie(view: SideView) -> Observed | None:
     stored = [
         a
         for a in view.body.assigns
-        if _COOKIE.search(a.left)
-        and "READ_ONCE" in a.right + a.left
+        if (_COOKIE.search(a.left) and "READ_ONCE" in a.right + a.left)
         or a.left.endswith("validity_cookie")
     ]
     cond, helper, hname = checks[0]
@@ -73,7 +72,7 @@ def validity_cookie(view: SideView) -> Observed | None:
         checked = bool(stored)
     else:
         checked = bool(_COMPARE.search(cond.text))
-    rows = (cond.row,) + tuple(a.row for a in stored)
+    rows = (cond.row, *(a.row for a in stored))
     if stored and checked:
         return Observed(
             "yes",
@@ -110,34 +109,54 @@ def is_write_begin(view: SideView) -> bool:
     return hands_back and "iomap" in code(view.body.text)
 
 
-def revalidate(view: SideView) -> Observed | None:
+def _checks(view: SideView) -> tuple[list[tuple[int, str]], list[tuple[int, str]], int | None]:
+    """Validity checks of the cached iomap after and before the folio is obtained."""
     gets = [c for c in view.body.calls if c.name in _FOLIO_GET or c.name.endswith("get_folio")]
     start = gets[0].byte if gets else -1
     exits = [c for c in view.body.conds if c.exits]
+    found: list[tuple[int, int, str]] = []
     for call in view.body.calls:
-        if call.byte <= start:
-            continue
         hook = "->" in call.name or "valid" in call.name
         if hook and any("iomap" in a for a in call.args):
             target = call.assigned_to or ""
-            gated = call.in_condition or any(target and target in c.text for c in exits)
-            if gated:
-                return Observed(
-                    "yes",
-                    f"{view.name}() re-validates the cached iomap with "
-                    f"{call.name}() after locking the folio",
-                    (call.row,),
-                )
+            if call.in_condition or any(target and target in c.text for c in exits):
+                found.append((call.byte, call.row, f"{call.name}()"))
     for cond in exits:
-        if cond.byte > start and "validity_cookie" in cond.text:
-            return Observed(
-                "yes",
-                f"{view.name}() compares the iomap validity cookie after locking the folio",
-                (cond.row,),
-            )
-    anchor = (gets[0].row,) if gets else ()
+        if "validity_cookie" in cond.text:
+            found.append((cond.byte, cond.row, "a validity cookie comparison"))
+    after = [(row, what) for byte, row, what in found if byte > start]
+    before = [(row, what) for byte, row, what in found if byte <= start] if gets else []
+    return after, before, gets[0].row if gets else None
+
+
+def revalidate(view: SideView) -> Observed | None:
+    after, before, get_row = _checks(view)
+    if after:
+        row, what = after[0]
+        return Observed(
+            "yes",
+            f"{view.name}() re-validates the cached iomap with {what} after locking the folio",
+            (row,),
+        )
+    if before:
+        row, what = before[0]
+        return Observed(
+            "yes",
+            f"{view.name}() checks the cached iomap with {what}, but before the folio is locked",
+            (row,),
+        )
+    anchor = (get_row,) if get_row is not None else ()
     return Observed(
         "no",
         f"{view.name}() uses the cached iomap after locking the folio without re-validating it",
         anchor,
     )
+
+
+def revalidate_at(view: SideView) -> Observed | None:
+    after, before, _row = _checks(view)
+    if after:
+        return Observed("after_folio_lock", "the check follows the folio lock")
+    if before:
+        return Observed("before_folio_lock", "the check precedes the folio lock")
+    return None

@@ -54,9 +54,13 @@ def request_call(view: SideView) -> tuple[CallSite, CallSite | None] | None:
     if flushes:
         first = min(f.byte for f in flushes)
         for req in calls:
-            if req.byte > first and any(_INODE.search(a) for a in req.args):
-                if req.name not in view.peers or not _is_flush_helper(view, req):
-                    return req, None
+            takes_inode = any(_INODE.search(a) for a in req.args)
+            if req.byte > first and takes_inode and not _is_flush_helper(view, req):
+                # "apply(st, inode, ...)" with the request itself outside the hunks.
+                reply = [
+                    a for a in req.args if re.fullmatch(r"\w+", a.strip()) and not _INODE.search(a)
+                ]
+                return req, (req if reply and len(req.args) >= 2 else None)
     return None
 
 
@@ -143,6 +147,14 @@ def _classify(body: Body, app: CallSite | None) -> tuple[str, str, tuple[int, ..
         )
         flag = next((re.search(r"!\s*\(\s*\w+\s*&\s*(\w+)", c) for c in conds if "!" in c), None)
         local = any(re.search(r"i_size_read|->i_size\b", c) for c in conds)
+        cached = any(
+            re.search(
+                r"mapping_tagged|PAGECACHE_TAG_(DIRTY|WRITEBACK)|nrpages|"
+                r"mapping_empty|filemap_range_has_page",
+                c,
+            )
+            for c in conds
+        )
         if compared:
             kind, reason = (
                 "compare_remote",
@@ -150,6 +162,8 @@ def _classify(body: Body, app: CallSite | None) -> tuple[str, str, tuple[int, ..
             )
         elif local:
             kind, reason = "keep", "only when it grows the local i_size"
+        elif cached:
+            kind, reason = "keep", "only when the page cache holds no dirty or writeback data"
         elif flag is not None:
             passed = app is not None and any(flag.group(1) in a for a in app.args)
             kind = "keep" if passed else "overwrite"

@@ -99,7 +99,7 @@ def _state(
             tuple(lk.row for lk in locks),
         )
     if any(_SHARED.match(c.name) for c in body.calls):
-        return ("never", f"{name}() takes the inode lock shared only", ())
+        return ("never", f"{name}() takes the inode lock shared only", (w.row,))
     if depth and w.name in view.peers:
         inner = _state(view, w.name, view.peers[w.name], depth - 1)
         if inner[0]:
@@ -115,3 +115,39 @@ def inode_lock(view: SideView) -> Observed | None:
     return Observed(
         value, text, rows if name == view.name else (), "" if name == view.name else name
     )
+
+
+def _path_bodies(view: SideView) -> list[Body]:
+    _name, body = _root(view)
+    out: list[Body] = []
+    todo = [body]
+    while todo and len(out) < 6:
+        b = todo.pop()
+        if b in out:
+            continue
+        out.append(b)
+        todo.extend(view.peers[c.name] for c in b.calls if c.name in view.peers)
+    return out
+
+
+def isize_update(view: SideView) -> Observed | None:
+    """Is the extending i_size update done under the inode's i_lock spinlock?"""
+    from reviewbot.rules.extract.flags import _locked
+
+    for body in _path_bodies(view):
+        for c in body.calls:
+            if (c.name == "i_size_write" or c.name.endswith("_i_size_write")) and any(
+                ">" in g.cond for g in c.guards
+            ):
+                if _locked(body, c.byte):
+                    return Observed("i_lock", "the i_size compare and store run under a spinlock")
+                return Observed("plain", "the i_size compare and store run without a lock")
+    return None
+
+
+def truncate_excl(view: SideView) -> Observed | None:
+    """Do writers hold the mapping's invalidate lock shared (truncate takes it exclusive)?"""
+    for body in _path_bodies(view):
+        if body.calls_named({"filemap_invalidate_lock_shared"}):
+            return Observed("pagecache_add_lock", "writers hold filemap_invalidate_lock_shared()")
+    return None

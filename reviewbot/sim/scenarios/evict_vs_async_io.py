@@ -29,19 +29,30 @@ Shortest counterexample of ``pre-patch``: the completion has released the folio,
 truncate_inode_pages_final() no longer waits, the umount frees the fid, and the
 completion's p9_fid_put() runs on freed memory::
 
-  CPU0 (umount)                         CPU1 (netfs-io)
-  evict(): I_FREEING
-                                        p9_client_write() reply
-                                        folio_end_writeback()
+  CPU0 (umount)                 CPU1 (netfs-io)
+  -------------                 ---------------
+  evict(): I_FREEING, ->evict_inode()
+    evicting = true
+                                p9_client_write() reply
+                                netfs collector: folio_end_writeback()
+                                  folio.writeback = false
   truncate_inode_pages_final()
+    folio.present = false
   clear_inode()
-  destroy_inode()
-  p9_client_destroy(): fids freed
-                                        clear NETFS_RREQ_IN_PROGRESS
-                                        v9fs_free_request():
-                                          p9_fid_put(fid) <-- fid freed
+    inode.cleared = true
+  destroy_inode(): inode freed
+    inode.alive = false
+  v9fs_kill_super() -> p9_client_destroy(): fids freed
+    fid.alive = false
+                                clear NETFS_RREQ_IN_PROGRESS
+                                  rreq.in_progress = false
+                                netfs_free_request() -> v9fs_free_request():
+                                    p9_fid_put(fid)
+                                  rreq.alive = false
+                                <-- no I/O completion touches a freed fid or
+                                inode
 
-as the commit message says: netfslib unlocks the pages and clears IN_PROGRESS before
+This is the commit message's story: netfslib unlocks the pages and clears IN_PROGRESS before
 it destroys the objects, and nothing else tells eviction the request still lives.
 
 Both placements of the wait hold here: the model's request does not touch the page
@@ -67,27 +78,43 @@ def _uses(obj: str) -> dict[str, Any]:
 
 def _umount(k: Mapping[str, str]) -> list[Instr]:
     wait = k["wait_for_io"] == "yes"
-    waiter = await_("netfs_wait_for_outstanding_io(): io_count == 0",
-                    lambda s: s["io_count"] == 0, reads=("io_count",))
+    waiter = await_(
+        "netfs_wait_for_outstanding_io(): io_count == 0",
+        lambda s: s["io_count"] == 0,
+        reads=("io_count",),
+    )
     prog: list[Instr] = [
-        step("evict(): I_FREEING, ->evict_inode()", writes=("evicting",),
-             effect=lambda s: {"evicting": True}),
+        step(
+            "evict(): I_FREEING, ->evict_inode()",
+            writes=("evicting",),
+            effect=lambda s: {"evicting": True},
+        ),
     ]
     if wait and k["wait_at"] == "before_truncate":
         prog.append(waiter)
-    prog.append(await_("truncate_inode_pages_final()",
-                       lambda s: not s["folio.writeback"],
-                       reads=("folio.writeback",), writes=("folio.present",),
-                       effect=lambda s: {"folio.present": False}))
+    prog.append(
+        await_(
+            "truncate_inode_pages_final()",
+            lambda s: not s["folio.writeback"],
+            reads=("folio.writeback",),
+            writes=("folio.present",),
+            effect=lambda s: {"folio.present": False},
+        )
+    )
     if wait and k["wait_at"] == "before_clear_inode":
         prog.append(waiter)
     prog += [
-        step("clear_inode()", writes=("inode.cleared",),
-             effect=lambda s: {"inode.cleared": True}),
-        step("destroy_inode(): inode freed", writes=("inode.alive",),
-             effect=lambda s: {"inode.alive": False}),
-        step("v9fs_kill_super() -> p9_client_destroy(): fids freed", writes=("fid.alive",),
-             effect=lambda s: {"fid.alive": False}),
+        step("clear_inode()", writes=("inode.cleared",), effect=lambda s: {"inode.cleared": True}),
+        step(
+            "destroy_inode(): inode freed",
+            writes=("inode.alive",),
+            effect=lambda s: {"inode.alive": False},
+        ),
+        step(
+            "v9fs_kill_super() -> p9_client_destroy(): fids freed",
+            writes=("fid.alive",),
+            effect=lambda s: {"fid.alive": False},
+        ),
     ]
     return prog
 
@@ -95,19 +122,33 @@ def _umount(k: Mapping[str, str]) -> list[Instr]:
 def _netfs_io(k: Mapping[str, str]) -> list[Instr]:
     prog: list[Instr] = [
         step("p9_client_write() reply", reads=("fid.alive",), asserts=_uses("fid")),
-        step("netfs collector: folio_end_writeback()", writes=("folio.writeback",),
-             effect=lambda s: {"folio.writeback": False}),
-        step("clear NETFS_RREQ_IN_PROGRESS", writes=("rreq.in_progress",),
-             effect=lambda s: {"rreq.in_progress": False}),
-        step("netfs_free_request() -> v9fs_free_request(): p9_fid_put(fid)",
-             reads=("fid.alive",), writes=("rreq.alive",), asserts=_uses("fid"),
-             effect=lambda s: {"rreq.alive": False}),
+        step(
+            "netfs collector: folio_end_writeback()",
+            writes=("folio.writeback",),
+            effect=lambda s: {"folio.writeback": False},
+        ),
+        step(
+            "clear NETFS_RREQ_IN_PROGRESS",
+            writes=("rreq.in_progress",),
+            effect=lambda s: {"rreq.in_progress": False},
+        ),
+        step(
+            "netfs_free_request() -> v9fs_free_request(): p9_fid_put(fid)",
+            reads=("fid.alive",),
+            writes=("rreq.alive",),
+            asserts=_uses("fid"),
+            effect=lambda s: {"rreq.alive": False},
+        ),
     ]
     if k["wait_for_io"] == "yes":
         prog += [
-            step("atomic_dec_and_test(&ictx->io_count)", reads=("io_count", "inode.alive"),
-                 writes=("io_count",), asserts=_uses("inode"),
-                 effect=lambda s: {"io_count": s["io_count"] - 1}),
+            step(
+                "atomic_dec_and_test(&ictx->io_count)",
+                reads=("io_count", "inode.alive"),
+                writes=("io_count",),
+                asserts=_uses("inode"),
+                effect=lambda s: {"io_count": s["io_count"] - 1},
+            ),
             step("wake_up_var(&ictx->io_count)"),
         ]
     return prog
@@ -140,10 +181,11 @@ def build(k: Mapping[str, str]) -> Model:
 SCENARIO = ScenarioSpec(
     id="evict-vs-async-io",
     title="inode eviction does not wait for outstanding asynchronous I/O",
-    summary=("->evict_inode/umount frees the inode and the fids while a netfs request "
-             "that still holds them is completing"),
-    knobs={"wait_for_io": ("no", "yes"),
-           "wait_at": ("before_truncate", "before_clear_inode")},
+    summary=(
+        "->evict_inode/umount frees the inode and the fids while a netfs request "
+        "that still holds them is completing"
+    ),
+    knobs={"wait_for_io": ("no", "yes"), "wait_at": ("before_truncate", "before_clear_inode")},
     knob_docs={
         "wait_for_io": (
             "no: ->evict_inode goes from truncate_inode_pages_final() to clear_inode() "
@@ -151,11 +193,13 @@ SCENARIO = ScenarioSpec(
             "outstanding requests are counted (atomic_inc at netfs_alloc_request, "
             "atomic_dec_and_test + wake_up_var at netfs_free_request) and "
             "->evict_inode calls netfs_wait_for_outstanding_io() (or another "
-            "wait_var_event()/wait_event() on the count) before clear_inode()"),
+            "wait_var_event()/wait_event() on the count) before clear_inode()"
+        ),
         "wait_at": (
             "where the wait sits when wait_for_io=yes: before_truncate: before "
             "truncate_inode_pages_final(); before_clear_inode: after it, just "
-            "before clear_inode()"),
+            "before clear_inode()"
+        ),
     },
     defaults={"wait_for_io": "no", "wait_at": "before_truncate"},
     variants={
@@ -163,19 +207,24 @@ SCENARIO = ScenarioSpec(
             {"wait_for_io": "no"},
             {UAF: "violated", "no-deadlock": "holds", "request-outlives-folio": "holds"},
             "v9fs_evict_inode() before 39302c160390: the fid is freed by the umount "
-            "while netfs_free_request() has still to put it"),
+            "while netfs_free_request() has still to put it",
+        ),
         "seed-fix": Variant(
             {"wait_for_io": "yes", "wait_at": "before_clear_inode"},
             {UAF: "holds", "no-deadlock": "holds", "request-outlives-folio": "holds"},
-            "the seed (v1): netfs_wait_for_outstanding_io() before clear_inode()"),
+            "the seed (v1): netfs_wait_for_outstanding_io() before clear_inode()",
+        ),
         "merged-fix": Variant(
             {"wait_for_io": "yes", "wait_at": "before_truncate"},
             {UAF: "holds", "no-deadlock": "holds", "request-outlives-folio": "holds"},
-            "v2/v3 as merged: the wait comes before truncate_inode_pages_final()"),
+            "v2/v3 as merged: the wait comes before truncate_inode_pages_final()",
+        ),
     },
     build=build,
-    limits=("one request with one folio, issued before the umount; no new I/O "
-            "during eviction; the request does not use the page cache after its "
-            "folio is released; fscache cookies, RCU freeing and the p9 transport "
-            "are not modelled (freeing is immediate)"),
+    limits=(
+        "one request with one folio, issued before the umount; no new I/O "
+        "during eviction; the request does not use the page cache after its "
+        "folio is released; fscache cookies, RCU freeing and the p9 transport "
+        "are not modelled (freeing is immediate)"
+    ),
 )

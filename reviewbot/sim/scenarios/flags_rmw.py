@@ -25,12 +25,14 @@ confirms it: ``pre-patch`` holds; the plain accesses are still a data race KCSAN
 reports, which this invariant does not judge). With two bits the clear's store writes
 back a stale copy of the other bit. Shortest counterexample of ``two-bits-plain``::
 
-  CPU0 (getattr)                        CPU1 (writeback)
-  load cache_validity (&= ~INVALID_ATTR)
-                                        load cache_validity (|=MTIME_UNCERTAIN)
-                                        store cache_validity |= MTIME_UNCERTAIN
+  CPU0 (getattr)                CPU1 (writeback)
+  --------------                ----------------
+  load cache_validity (for &= ~INVALID_ATTR)
+                                load cache_validity (for |= MTIME_UNCERTAIN)
+                                store cache_validity |= MTIME_UNCERTAIN
+                                  cache_validity = 3
   store cache_validity &= ~INVALID_ATTR
-    <-- concurrent flag updates never lose a bit
+    cache_validity = 0  <-- concurrent flag updates never lose a bit
 
 Limits: see SCENARIO.limits.
 """
@@ -83,8 +85,9 @@ def build(k: Mapping[str, str]) -> Model:
         pre = lambda s: bool(s[VAR] & set_bit) and bool(s[VAR] & INVALID_ATTR)  # noqa: E731
     else:
         pre = lambda s: s[VAR] == 0  # noqa: E731
-    m.sometimes("one-update-landed", "one context's update lands before the other's",
-                pre, reads=(VAR,))
+    m.sometimes(
+        "one-update-landed", "one context's update lands before the other's", pre, reads=(VAR,)
+    )
     return m
 
 

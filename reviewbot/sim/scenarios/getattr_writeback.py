@@ -1,32 +1,36 @@
 """Remote getattr vs buffered write vs writeback (seed 000).
 
 What it models. A network filesystem with a writeback page cache; the file starts
-one page long (4096 bytes, on the server, ``i_size == remote_i_size == 4096``).
+one page long (4096 bytes on the server, ``i_size == remote_i_size == 4096``).
 
 * CPU0 ``write``: two extending buffered writes, ``A`` into folio 1 and ``B`` into
   folio 2 (netfs_perform_write(): under the folio lock, copy the user data,
   folio_mark_dirty(), then i_size_write() of the new end; the writer holds i_rwsem,
-  which nobody else in the model takes). The write has returned once i_size is set.
-* CPU1 ``getattr``: ->getattr of the filesystem (v9fs_vfs_getattr_dotl() in the
-  seed; cifs_getattr(), afs_getattr(), ceph_getattr(), fuse_update_get_attr(),
-  nfs_getattr() play the same role): an optional flush of the page cache (knob
-  ``flush``, or the AT_STATX_* path taken, knob ``statx``), the attribute RPC
-  (p9_client_getattr_dotl(): the server reports its size), then, as a separate step,
-  the processing of the reply (v9fs_stat2inode_dotl(): knob ``size_update``), then
-  generic_fillattr() reporting i_size to the caller.
-* CPU2 ``flusher``: background writeback (wb_workfn -> netfs_writepages), one pass
-  over the two folios in index order at any time: folio_start_writeback() of a dirty
-  folio, or, for a folio wholly beyond i_size, netfs_write_folio()'s "beyond EOF"
-  path that ends writeback without writing (the data is dropped).
-* CPU3/CPU4 ``wb-io1``/``wb-io2``: the write subrequest of each folio once
-  writeback has started on it (by the flusher or by the getattr's flush): the write
-  RPC reaching the server (p9_client_write(): server stores the page, extends its
-  size), the reply processing (v9fs_issue_write(): with
-  ``completion_updates_remote_size=yes`` remote_i_size is raised to the end of the
-  write, as the seed's patch and cifs' netfs_resize_file() do), then
-  folio_end_writeback().
-* CPU5 ``client2`` (``third_party=yes``): another client appends a page at the
-  server's end of file.
+  which matters only when the getattr takes it too, knob ``getattr_lock``). The
+  write has returned once i_size is set.
+* CPU1 ``getattr``: ->getattr (v9fs_vfs_getattr_dotl() in the seed; cifs_getattr(),
+  afs_getattr(), ceph_getattr(), fuse_update_get_attr() and nfs_getattr() play the
+  same role): an optional flush of the page cache (knob ``flush``, or the AT_STATX_*
+  path taken, knob ``statx``), the attribute RPC (p9_client_getattr_dotl(): the
+  server reports its size), then, as a separate step, the processing of the reply
+  (v9fs_stat2inode_dotl(): knob ``size_update``), then generic_fillattr().
+* CPU2 ``flusher``: background writeback (wb_workfn -> netfs_writepages()), one pass
+  over the two folios at any time: folio_start_writeback() of a dirty folio, or,
+  for a folio wholly beyond i_size, netfs_write_folio()'s "beyond EOF" path that
+  ends writeback without writing (the data is dropped).
+* Knob ``flush_issue`` says who sends the write RPCs. ``sync`` (9p): whoever runs
+  ->writepages sends each write and processes its reply inline, under netfs
+  wb_lock, which it takes only when the mapping has dirty folios
+  (filemap_fdatawrite() on a mapping with nothing dirty returns at once, even
+  while the flusher's writes are in flight). ``async`` (cifs, nfs, ceph, afs):
+  ->writepages queues the writes and CPU3/CPU4 (``wb-io1``/``wb-io2``) send them.
+  Either way a write is three steps: the RPC reaching the server
+  (p9_client_write(): the server stores the page and extends its size), the reply
+  processing (v9fs_issue_write(): with ``completion_updates_remote_size=yes``
+  remote_i_size is raised to the end of the write, as the seed's patch and cifs'
+  netfs_resize_file() do), then folio_end_writeback().
+* ``client2`` (``third_party=yes``): another client appends a page at the server's
+  end of file.
 
 Invariants: i_size never goes backwards without a truncate (checked where the
 getattr writes i_size); a stat that starts after a write returned reports at least
@@ -34,36 +38,80 @@ the written size; no written data is lost once everything is flushed (at the end
 each write's page is on the server or still dirty below i_size, where a final sync
 would write it).
 
-The seed's own story (Pierre Barre's report, David Howells' reply): getattr calls
-filemap_fdatawrite(), which starts writeback but does not wait, the getattr RPC sees
-the old size and v9fs_stat2inode_dotl() overwrites the larger local i_size. Shortest
-counterexample of ``pre-patch`` (render_columns)::
+The seed's story (David Howells' reply to Pierre Barre's patch): filemap_fdatawrite()
+starts writeback but does not wait, the getattr RPC sees the old size and
+v9fs_stat2inode_dotl() overwrites the larger local i_size. Shortest counterexample of
+``pre-patch`` (9p, stat-after-write; drawn by render_columns, idle CPUs omitted)::
 
-  CPU0 (write)              CPU1 (getattr)            CPU2 (flusher)
-  netfs_perform_write():
-    folio1 = A, dirty
-  i_size_write(8192),
-    write() returns
-                            p9_client_getattr_dotl()
-                              -> size 4096
-                            v9fs_stat2inode_dotl():
-                              i_size_write(4096)       <-- i_size went back
+  CPU0 (write)    CPU1 (getattr)  CPU2 (flusher)
+  ------------    --------------  --------------
+  netfs_perform_write(): folio1 = A, dirty
+    folio1.data = A, folio1.dirty = true
+  i_size_write(8192), write() returns
+    i_size = 8192
+                                  wb_workfn(): mutex_lock(wb_lock)
+                                  wb_workfn(): folio_start_writeback(folio1)
+                                    folio1.dirty = false
+                                    folio1.writeback = true
+                  v9fs_vfs_getattr_dotl()
+                  filemap_fdatawrite(): nothing dirty
+                  p9_client_getattr_dotl() -> size 4096
+                    st_size = 4096
+                  v9fs_stat2inode_dotl(): i_size_write(4096)
+                    i_size = 4096
+                  generic_fillattr(): stat.size = i_size
+                  <-- a stat after a completed write reports at least the
+                  written size
 
-The drawing is the tool's output for the pre-patch variant (filemap_fdatawrite() was
-called at the start of getattr but the write RPC it started had not reached the
-server; the shortest run shows the getattr reading the server before any writeback).
+What the model says about the seed's patch (``seed-fix``): violated, with no third
+party. remote_i_size moves when v9fs_issue_write() processes a write reply, not when
+the server applies the write, so a getattr reply that crossed a write RPC in either
+direction sees ``st_size != remote_i_size``, takes the "third party" branch and
+writes the server's (older) size into i_size::
 
-What the model says about the seed's patch (``seed-fix``): violated, without any
-third party. v9fs_issue_write() raises remote_i_size only after p9_client_write()
-returns; a getattr RPC that the server answers after the write but whose reply is
-processed before v9fs_issue_write() runs sees ``st_size != remote_i_size``, takes the
-"third party" branch and writes the server's size into i_size, while a second
-extending write has already moved i_size further. filemap_invalidate_inode() waits
-for the folio under writeback but keeps dirty folios (folio_unmap_invalidate()
-refuses dirty ones), so the damage is the i_size_write(): the second write's folio
-is now beyond EOF and writeback drops it. This window does not depend on the getattr's
-own flush, so AT_STATX_FORCE_SYNC does not close it either; AT_STATX_DONT_SYNC does
-(no RPC). Keeping the local i_size (``size_update=keep``, KEEP_ISIZE honoured) holds.
+  CPU0 (write)    CPU1 (getattr)  CPU2 (flusher)
+  ------------    --------------  --------------
+                  v9fs_vfs_getattr_dotl()
+                  filemap_fdatawrite(): nothing dirty
+                  p9_client_getattr_dotl() -> size 4096
+                    st_size = 4096
+  netfs_perform_write(): folio1 = A, dirty
+    folio1.data = A, folio1.dirty = true
+  i_size_write(8192), write() returns
+    i_size = 8192
+                                  wb_workfn(): mutex_lock(wb_lock)
+                                  wb_workfn(): folio_start_writeback(folio1)
+                                    folio1.dirty = false
+                                    folio1.writeback = true
+                                  p9_client_write(folio1): server stores A
+                                    srv.size = 8192
+                                  v9fs_issue_write(): remote_i_size = 8192
+                                    remote_i_size = 8192
+                                  folio_end_writeback(folio1)
+                                    folio1.writeback = false
+                  v9fs_stat2inode_dotl(): st_size != remote_i_size
+                  filemap_invalidate_inode(): wait writeback, drop clean
+                      folios
+                    folio1.data = NULL
+                  v9fs_stat2inode_dotl(): i_size_write(4096)
+                    i_size = 4096
+                  <-- i_size never goes backwards without a truncate
+
+filemap_invalidate_inode() waits for folios under writeback and leaves dirty ones
+alone (folio_unmap_invalidate() refuses dirty folios), so the damage is done by the
+i_size_write(): a folio the write dirtied is now beyond EOF and writeback drops it
+(``no-data-lost``). The window does not depend on the getattr's own flush, so
+AT_STATX_FORCE_SYNC does not close it; AT_STATX_DONT_SYNC does (no RPC), and so does
+leaving the local i_size alone (``keep-isize``, KEEP_ISIZE honoured). The seed's
+closing suggestion, holding i_rwsem across a flush that waits
+(``seed-fix-force-sync-locked``), holds: no write and no writeback crosses the
+attribute RPC, so st_size equals remote_i_size unless the server changed. With
+another client appending (``third_party=yes``) it still holds: the third-party
+branch adopts the larger size and dirty folios survive the invalidation. The hole
+the seed admits needs a third party that shrinks or rewrites the file, where losing
+local data is what a concurrent truncate means; the model's single-client
+invariants do not judge that, and the expectation that the append variant would be
+violated was wrong.
 
 Limits: see SCENARIO.limits.
 """
@@ -73,7 +121,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from reviewbot.sim.dsl import Instr, Model, await_, if_, step
+from reviewbot.sim.dsl import Instr, Model, await_, if_, lock, step, unlock
 from reviewbot.sim.registry import ScenarioSpec, Variant
 from reviewbot.sim.world import PAGE, declare_quiesce, quiet, returns
 
@@ -87,97 +135,69 @@ def _srv_store(data: tuple[Any, ...], idx: int, value: Any) -> tuple[Any, ...]:
     return tuple(out)
 
 
-def _start_writeback(i: int) -> dict[str, Any]:
-    """writeback_iter() visiting folio i: the effect and trace text of one visit."""
+def _start(s: Any, i: int) -> dict[str, Any]:
+    """writeback_iter() visiting folio i (folio lock held): what it changes."""
     f = f"folio{i}"
-
-    def eff(s: Any) -> dict[str, Any]:
-        if not s[f"{f}.dirty"] or s[f"{f}.writeback"]:
-            return {"what": f"{f} clean, skipped"}
-        if i * PAGE >= s["i_size"]:
-            # netfs_write_folio(): a folio wholly beyond EOF is not written.
-            return {f"{f}.dirty": False, "what": f"{f} beyond EOF: dropped"}
-        return {f"{f}.dirty": False, f"{f}.writeback": True, "what": f"folio_start_writeback({f})"}
-
-    return {
-        "reads": (f"{f}.dirty", f"{f}.writeback", f"{f}.locked", "i_size"),
-        "writes": (f"{f}.dirty", f"{f}.writeback"),
-        "effect": eff,
-        "guard": lambda s: not s[f"{f}.locked"],
-    }
+    if not s[f"{f}.dirty"] or s[f"{f}.writeback"]:
+        return {"what": f"{f} clean, skipped"}
+    if i * PAGE >= s["i_size"]:
+        # netfs_write_folio(): a folio wholly beyond EOF is not written.
+        return {f"{f}.dirty": False, "what": f"{f} beyond EOF: dropped"}
+    return {f"{f}.dirty": False, f"{f}.writeback": True, "what": f"folio_start_writeback({f})"}
 
 
-def _writer() -> list[Instr]:
+def _writer(k: Mapping[str, str]) -> list[Instr]:
+    # The writer always holds i_rwsem (netfs_start_io_write()); it is modelled only
+    # when the getattr takes it too (getattr_lock=inode_lock), else nobody contends.
+    rwsem = k["getattr_lock"] == "inode_lock"
     prog: list[Instr] = []
     for i in (1, 2):
         f = f"folio{i}"
         end = (i + 1) * PAGE
+        lock_vars = (f"{f}.locked", *(("i_rwsem",) if rwsem else ()))
+
+        def begin(s: Any, f: str = f, i: int = i) -> dict[str, Any]:
+            out = {f"{f}.locked": True, f"{f}.data": DATA[i], f"{f}.dirty": True}
+            if rwsem:
+                out["i_rwsem"] = True
+            return out
+
         prog.append(
             step(
-                f"netfs_perform_write(): {f} = {DATA[i]}, dirty",
-                reads=(f"{f}.locked",),
-                writes=(f"{f}.locked", f"{f}.data", f"{f}.dirty"),
-                guard=lambda s, f=f: not s[f"{f}.locked"],
-                effect=lambda s, f=f, i=i: {
-                    f"{f}.locked": True,
-                    f"{f}.data": DATA[i],
-                    f"{f}.dirty": True,
-                },
+                ("inode_lock(), " if rwsem else "")
+                + f"netfs_perform_write(): {f} = {DATA[i]}, dirty",
+                reads=lock_vars,
+                writes=(*lock_vars, f"{f}.data", f"{f}.dirty"),
+                guard=lambda s, lv=lock_vars: not any(s[v] for v in lv),
+                effect=begin,
                 show=(f"{f}.data", f"{f}.dirty"),
             )
         )
+
         # netfs updates i_size only when the write moves EOF; the folio lock is
         # dropped after it (writeback cannot start on the folio in between).
-        last = i == 2
-        eff = lambda s, f=f, end=end: {
-            "i_size": max(s["i_size"], end),
-            "written": end,
-            f"{f}.locked": False,
-        }
+        def eff(s: Any, f: str = f, end: int = end) -> dict[str, Any]:
+            out = {"i_size": max(s["i_size"], end), "written": end, f"{f}.locked": False}
+            if rwsem:
+                out["i_rwsem"] = False
+            return out
+
         label = f"i_size_write({end}), write() returns"
-        rw = {"reads": ("i_size",), "writes": ("i_size", "written", f"{f}.locked")}
-        if last:
-            prog.append(returns(label, effect=eff, **rw))
+        reads = ("i_size",)
+        writes = ("i_size", "written", *lock_vars)
+        if i == 2:
+            prog.append(returns(label, effect=eff, reads=reads, writes=writes, show=("i_size",)))
         else:
-            prog.append(step(label, effect=eff, show=("i_size",), **rw))
+            prog.append(step(label, effect=eff, show=("i_size",), reads=reads, writes=writes))
     return prog
 
 
-def _flush(kind: str, first_label: str) -> list[Instr]:
+def _flush(kind: str, k: Mapping[str, str]) -> list[Instr]:
     """The getattr's flush: none, filemap_fdatawrite() or filemap_write_and_wait()."""
     if kind == "none":
-        return [
-            step(first_label, reads=("written",), effect=lambda s: {"seen": s["written"]}, show=())
-        ]
-    fn = "filemap_fdatawrite" if kind == "fdatawrite" else "filemap_write_and_wait"
-    prog: list[Instr] = []
-    for i in (1, 2):
-        wb = _start_writeback(i)
-        eff = wb["effect"]
-        if i == 1:  # the stat starts here: remember what had been written
-
-            def eff1(s: Any, eff: Any = eff) -> dict[str, Any]:
-                return {**eff(s), "seen": s["written"]}
-
-            prog.append(
-                step(
-                    f"{fn}(): {{what}}",
-                    reads=(*wb["reads"], "written"),
-                    writes=wb["writes"],
-                    effect=eff1,
-                    guard=wb["guard"],
-                )
-            )
-        else:
-            prog.append(
-                step(
-                    f"{fn}(): {{what}}",
-                    reads=wb["reads"],
-                    writes=wb["writes"],
-                    effect=eff,
-                    guard=wb["guard"],
-                )
-            )
+        return []
+    fn = "filemap_fdatawrite()" if kind == "fdatawrite" else "filemap_write_and_wait()"
+    prog = _writepages(fn, k, last=False)
     if kind == "write_and_wait":
         prog.append(
             await_(
@@ -190,22 +210,31 @@ def _flush(kind: str, first_label: str) -> list[Instr]:
 
 
 def _getattr(k: Mapping[str, str]) -> list[Instr]:
-    fill_asserts = {"stat-after-write": lambda s: s["i_size"] >= s["seen"]}
-    fill = returns(
-        "generic_fillattr(): stat.size = i_size", reads=("i_size",), asserts=fill_asserts
+    dont_sync = k["statx"] == "dont_sync"
+    enter = step(
+        "v9fs_vfs_getattr_dotl(AT_STATX_DONT_SYNC)" if dont_sync else "v9fs_vfs_getattr_dotl()",
+        reads=("written",),
+        writes=("in_getattr",),
+        # the stat starts here: remember what had been written by then
+        effect=lambda s: {"seen": s["written"], "in_getattr": True},
+        show=(),
     )
-    if k["statx"] == "dont_sync":
-        return [
-            step(
-                "v9fs_vfs_getattr_dotl(AT_STATX_DONT_SYNC): no flush, no RPC",
-                reads=("written",),
-                effect=lambda s: {"seen": s["written"]},
-                show=(),
-            ),
-            fill,
-        ]
+    fill = returns(
+        "generic_fillattr(): stat.size = i_size",
+        reads=("i_size",),
+        writes=("in_getattr",),
+        effect=lambda s: {"in_getattr": False},
+        show=(),
+        asserts={"stat-after-write": lambda s: s["i_size"] >= s["seen"]},
+    )
+    if dont_sync:
+        return [enter, fill]
     flush = "write_and_wait" if k["statx"] == "force_sync" else k["flush"]
-    prog = _flush(flush, "v9fs_vfs_getattr_dotl(): no flush")
+    locked = k["getattr_lock"] == "inode_lock"
+    prog: list[Instr] = [enter]
+    if locked:  # the write-lock suggested at the end of the seed
+        prog.append(lock("i_rwsem", "inode_lock()"))
+    prog += _flush(flush, k)
     prog.append(
         step(
             "p9_client_getattr_dotl() -> size {st_size}",
@@ -266,39 +295,18 @@ def _getattr(k: Mapping[str, str]) -> list[Instr]:
                 label="v9fs_stat2inode_dotl(): st_size != remote_i_size",
             )
         )
+    if locked:
+        prog.append(unlock("i_rwsem", "inode_unlock()"))
     prog.append(fill)
     return prog
 
 
-def _flusher() -> list[Instr]:
-    prog: list[Instr] = []
-    for i in (1, 2):
-        wb = _start_writeback(i)
-        label = "wb_workfn(): {what}"
-        if i == 2:
-            prog.append(
-                returns(
-                    label,
-                    reads=wb["reads"],
-                    writes=wb["writes"],
-                    effect=wb["effect"],
-                    guard=wb["guard"],
-                )
-            )
-        else:
-            prog.append(
-                step(
-                    label,
-                    reads=wb["reads"],
-                    writes=wb["writes"],
-                    effect=wb["effect"],
-                    guard=wb["guard"],
-                )
-            )
-    return prog
+def _flusher(k: Mapping[str, str]) -> list[Instr]:
+    return _writepages("wb_workfn()", k, last=True)
 
 
-def _io(i: int, k: Mapping[str, str], issuers: int) -> list[Instr]:
+def _rpc_body(i: int, k: Mapping[str, str]) -> list[Instr]:
+    """The write subrequest of folio i: RPC at the server, reply, end of writeback."""
     f = f"folio{i}"
     end = (i + 1) * PAGE
     body: list[Instr] = [
@@ -329,17 +337,83 @@ def _io(i: int, k: Mapping[str, str], issuers: int) -> list[Instr]:
             effect=lambda s, f=f: {f"{f}.writeback": False},
         )
     )
+    return body
+
+
+def _io(i: int, k: Mapping[str, str], issuers: int) -> list[Instr]:
+    """Asynchronous issue: a thread per folio sends the write once it is queued."""
+    f = f"folio{i}"
     gate = quiet(issuers)
     return [
         await_(
             f"netfs_issue_write({f})",
-            lambda s, f=f: s[f"{f}.writeback"] or gate(s),
-            reads=(f"{f}.writeback", "issuers_done"),
-            effect=lambda s, f=f: {"go": s[f"{f}.writeback"]},
+            lambda s, f=f: s[f"{f}.queued"] or gate(s),
+            reads=(f"{f}.queued", "issuers_done"),
+            effect=lambda s, f=f: {"go": s[f"{f}.queued"]},
             show=(),
         ),
-        if_(lambda s: s["go"], body),
+        if_(lambda s: s["go"], _rpc_body(i, k)),
     ]
+
+
+def _writepages(fn: str, k: Mapping[str, str], *, last: bool) -> list[Instr]:
+    """One pass of ->writepages over folios 1 and 2 (netfs_writepages()).
+
+    Asynchronous issue (flush_issue=async): start writeback and queue the write for
+    the folio's completion thread. Synchronous issue (flush_issue=sync, 9p): under
+    netfs wb_lock, taken only when the mapping has dirty folios, each write RPC and
+    its reply are done inline by the caller."""
+    sync = k["flush_issue"] == "sync"
+    dirty = ("folio1.dirty", "folio2.dirty")
+    prog: list[Instr] = []
+    if sync:
+
+        def take(s: Any) -> dict[str, Any]:
+            if s["folio1.dirty"] or s["folio2.dirty"]:
+                return {"wb_lock": True, "held": True, "what": "mutex_lock(wb_lock)"}
+            return {"held": False, "what": "nothing dirty"}
+
+        prog.append(
+            step(
+                f"{fn}: {{what}}",
+                reads=(*dirty, "wb_lock"),
+                writes=("wb_lock",),
+                guard=lambda s: not s["wb_lock"] or not (s["folio1.dirty"] or s["folio2.dirty"]),
+                effect=take,
+                show=(),
+            )
+        )
+    visits: list[Instr] = []
+    for i in (1, 2):
+        f = f"folio{i}"
+
+        def eff(s: Any, i: int = i) -> dict[str, Any]:
+            out = _start(s, i)
+            if out.get(f"folio{i}.writeback") and not sync:
+                out[f"folio{i}.queued"] = True
+            out["started"] = bool(out.get(f"folio{i}.writeback"))
+            return out
+
+        start = step(
+            f"{fn}: {{what}}",
+            reads=(f"{f}.dirty", f"{f}.writeback", f"{f}.locked", "i_size"),
+            writes=(f"{f}.dirty", f"{f}.writeback", f"{f}.queued"),
+            guard=lambda s, f=f: not s[f"{f}.locked"],
+            effect=eff,
+        )
+        visits.append(start)
+        if sync:
+            visits.append(if_(lambda s: s["started"], _rpc_body(i, k)))
+    if sync:
+        unlock_wb = step(
+            "mutex_unlock(wb_lock)", writes=("wb_lock",), effect=lambda s: {"wb_lock": False}
+        )
+        prog.append(if_(lambda s: s["held"], [*visits, unlock_wb]))
+    else:
+        prog += visits
+    if last:
+        prog.append(returns(f"{fn}: done"))
+    return prog
 
 
 def _third_party() -> list[Instr]:
@@ -373,18 +447,23 @@ def build(k: Mapping[str, str]) -> Model:
     m.var("srv.size", PAGE)
     m.var("srv.data", ("O",) + (None,) * (NBLOCKS - 1))
     for i in (1, 2):
-        for field in ("data", "dirty", "writeback", "locked"):
+        for field in ("data", "dirty", "writeback", "locked", "queued"):
             m.var(f"folio{i}.{field}", None if field == "data" else False)
+    m.var("wb_lock", False)  # netfs_inode->wb_lock (taken with flush_issue=sync)
     m.var("written", PAGE)  # ghost: end of the last write that returned
     m.var("st_size", None)  # the getattr reply buffer
+    m.var("in_getattr", False)  # ghost: the stat is under way
     declare_quiesce(m)
     third = k["third_party"] == "yes"
     issuers = 3 + (1 if third else 0)
-    m.thread("write", _writer())
-    m.thread("getattr", _getattr(k), locals={"seen": PAGE, "what": ""})
-    m.thread("flusher", _flusher(), locals={"what": ""})
-    m.thread("wb-io1", _io(1, k, issuers), locals={"go": False})
-    m.thread("wb-io2", _io(2, k, issuers), locals={"go": False})
+    m.var("i_rwsem", False)
+    m.thread("write", _writer(k))
+    wp_locals = {"what": "", "started": False, "held": False}
+    m.thread("getattr", _getattr(k), locals={"seen": PAGE, **wp_locals})
+    m.thread("flusher", _flusher(k), locals=wp_locals)
+    if k["flush_issue"] == "async":
+        m.thread("wb-io1", _io(1, k, issuers), locals={"go": False})
+        m.thread("wb-io2", _io(2, k, issuers), locals={"go": False})
     if third:
         m.thread("client2", _third_party())
     m.assertion("isize-monotonic", "i_size never goes backwards without a truncate")
@@ -396,16 +475,22 @@ def build(k: Mapping[str, str]) -> Model:
         "no written data is lost or discarded once everything is flushed",
         _no_data_lost,
     )
+    # The race's precondition, reachable whatever the knobs: a stat is under way
+    # while the server's size lags the local i_size.
     m.sometimes(
-        "stale-reply",
-        "a getattr reply reports a size below the local i_size (the race window)",
-        lambda s: s["st_size"] is not None and s["st_size"] < s["i_size"],
-        reads=("st_size", "i_size"),
+        "stat-while-server-behind",
+        "a stat runs while the server's size lags the local i_size",
+        lambda s: s["in_getattr"] and s["srv.size"] < s["i_size"],
+        reads=("in_getattr", "srv.size", "i_size"),
     )
     return m
 
 
-_ALL_BAD = {"isize-monotonic": "violated", "no-data-lost": "violated", "stale-reply": "holds"}
+_ALL_BAD = {
+    "isize-monotonic": "violated",
+    "no-data-lost": "violated",
+    "stat-while-server-behind": "holds",
+}
 
 SCENARIO = ScenarioSpec(
     id="getattr-writeback",
@@ -420,6 +505,8 @@ SCENARIO = ScenarioSpec(
         "statx": ("default", "force_sync", "dont_sync"),
         "third_party": ("no", "yes"),
         "completion_updates_remote_size": ("no", "yes"),
+        "flush_issue": ("async", "sync"),
+        "getattr_lock": ("none", "inode_lock"),
     },
     knob_docs={
         "flush": (
@@ -457,6 +544,19 @@ SCENARIO = ScenarioSpec(
             "write (v9fs_issue_write() in the seed's patch, cifs "
             "netfs_resize_file(..., true))"
         ),
+        "flush_issue": (
+            "how ->writepages sends the write RPCs. async: it queues them and "
+            "returns (cifs, nfs, ceph, afs): the caller of filemap_fdatawrite() may "
+            "send its attribute RPC before the writes reach the server; sync: the "
+            "write RPCs and their replies are done inline by whoever runs "
+            "->writepages, serialised by netfs wb_lock (9p: v9fs_issue_write() calls "
+            "p9_client_write() synchronously)"
+        ),
+        "getattr_lock": (
+            "none: the getattr takes no lock that writers take; inode_lock: it "
+            "holds inode_lock() (i_rwsem, which buffered writers hold) from before "
+            "its flush until the reply is applied"
+        ),
     },
     defaults={
         "flush": "fdatawrite",
@@ -464,33 +564,59 @@ SCENARIO = ScenarioSpec(
         "statx": "default",
         "third_party": "no",
         "completion_updates_remote_size": "no",
+        "flush_issue": "async",
+        "getattr_lock": "none",
     },
     variants={
         "pre-patch": Variant(
-            {"flush": "fdatawrite", "size_update": "overwrite"},
+            {"flush_issue": "sync", "flush": "fdatawrite", "size_update": "overwrite"},
             {**_ALL_BAD, "stat-after-write": "violated"},
             "filemap_fdatawrite() without a wait, then v9fs_stat2inode_dotl(.., 0) "
             "overwrites i_size with the server's stale size",
         ),
+        "pre-patch-async": Variant(
+            {"flush_issue": "async", "flush": "fdatawrite", "size_update": "overwrite"},
+            {**_ALL_BAD, "stat-after-write": "violated"},
+            "the same getattr on a filesystem whose ->writepages queues the write RPCs "
+            "(cifs, nfs, ceph, afs): filemap_fdatawrite() returns before they reach "
+            "the server",
+        ),
         "write-and-wait-only": Variant(
-            {"flush": "write_and_wait", "size_update": "overwrite"},
+            {"flush_issue": "sync", "flush": "write_and_wait", "size_update": "overwrite"},
             {**_ALL_BAD, "stat-after-write": "holds"},
             "waiting for writeback before the RPC is not enough: a write that lands "
             "between the wait and the reply processing still loses its i_size",
         ),
         "keep-isize": Variant(
-            {"flush": "fdatawrite", "size_update": "keep"},
+            {"flush_issue": "sync", "flush": "fdatawrite", "size_update": "keep"},
             {
                 "isize-monotonic": "holds",
                 "stat-after-write": "holds",
                 "no-data-lost": "holds",
-                "stale-reply": "holds",
+                "stat-while-server-behind": "holds",
             },
             "V9FS_STAT2INODE_KEEP_ISIZE honoured under writeback caching: the stale "
             "reply still arrives but is not written into i_size",
         ),
+        "keep-isize-third-party": Variant(
+            {
+                "flush_issue": "sync",
+                "flush": "fdatawrite",
+                "size_update": "keep",
+                "third_party": "yes",
+            },
+            {
+                "isize-monotonic": "holds",
+                "stat-after-write": "holds",
+                "no-data-lost": "holds",
+                "stat-while-server-behind": "holds",
+            },
+            "keeping the local size is immune to the append (it also never learns of "
+            "it, which these invariants do not judge)",
+        ),
         "seed-fix": Variant(
             {
+                "flush_issue": "sync",
                 "flush": "fdatawrite",
                 "size_update": "compare_remote",
                 "completion_updates_remote_size": "yes",
@@ -500,8 +626,19 @@ SCENARIO = ScenarioSpec(
             "not when the server applies the write, so a getattr reply that crossed a "
             "write RPC takes the third-party branch and writes a stale size",
         ),
+        "seed-fix-async": Variant(
+            {
+                "flush_issue": "async",
+                "flush": "fdatawrite",
+                "size_update": "compare_remote",
+                "completion_updates_remote_size": "yes",
+            },
+            {**_ALL_BAD, "stat-after-write": "violated"},
+            "the seed's size logic on an asynchronous ->writepages",
+        ),
         "seed-fix-force-sync": Variant(
             {
+                "flush_issue": "sync",
                 "flush": "fdatawrite",
                 "size_update": "compare_remote",
                 "completion_updates_remote_size": "yes",
@@ -513,6 +650,7 @@ SCENARIO = ScenarioSpec(
         ),
         "seed-fix-dont-sync": Variant(
             {
+                "flush_issue": "sync",
                 "flush": "fdatawrite",
                 "size_update": "compare_remote",
                 "completion_updates_remote_size": "yes",
@@ -522,43 +660,70 @@ SCENARIO = ScenarioSpec(
                 "isize-monotonic": "holds",
                 "stat-after-write": "holds",
                 "no-data-lost": "holds",
-                "stale-reply": "violated",
+                "stat-while-server-behind": "holds",
             },
-            "AT_STATX_DONT_SYNC never asks the server: no window, and the stale-reply "
-            "precondition is unreachable by construction",
+            "AT_STATX_DONT_SYNC never asks the server: no window (the stat still runs "
+            "while the server is behind)",
         ),
         "seed-fix-third-party": Variant(
             {
+                "flush_issue": "sync",
                 "flush": "fdatawrite",
                 "size_update": "compare_remote",
                 "completion_updates_remote_size": "yes",
                 "third_party": "yes",
             },
             {**_ALL_BAD, "stat-after-write": "violated"},
-            "the hole the seed admits: another client's change makes st_size differ "
-            "from remote_i_size and the server's size replaces the local one",
+            "violated already without the other client (see seed-fix); the append "
+            "itself is handled (see seed-fix-force-sync-locked-third-party)",
         ),
-        "keep-isize-third-party": Variant(
-            {"flush": "fdatawrite", "size_update": "keep", "third_party": "yes"},
+        "seed-fix-force-sync-locked": Variant(
+            {
+                "flush_issue": "sync",
+                "flush": "fdatawrite",
+                "size_update": "compare_remote",
+                "completion_updates_remote_size": "yes",
+                "statx": "force_sync",
+                "getattr_lock": "inode_lock",
+            },
             {
                 "isize-monotonic": "holds",
                 "stat-after-write": "holds",
                 "no-data-lost": "holds",
-                "stale-reply": "holds",
+                "stat-while-server-behind": "holds",
             },
-            "keeping the local size is immune to the append (it also never learns of "
-            "it, which these invariants do not judge)",
+            "the seed's closing suggestion: with i_rwsem held across a flush that "
+            "waits, no write or writeback crosses the attribute RPC",
+        ),
+        "seed-fix-force-sync-locked-third-party": Variant(
+            {
+                "flush_issue": "sync",
+                "flush": "fdatawrite",
+                "size_update": "compare_remote",
+                "completion_updates_remote_size": "yes",
+                "statx": "force_sync",
+                "getattr_lock": "inode_lock",
+                "third_party": "yes",
+            },
+            {
+                "isize-monotonic": "holds",
+                "stat-after-write": "holds",
+                "no-data-lost": "holds",
+                "stat-while-server-behind": "holds",
+            },
+            "another client's append takes the third-party branch, and adopting the "
+            "server's (larger) size is right: dirty folios survive the invalidation. "
+            "The hole the seed admits needs a third party that shrinks or rewrites "
+            "the file, which these single-client invariants cannot judge",
         ),
     },
     build=build,
     limits=(
         "two extending one-page writes, one getattr, one writeback pass by the "
-        "flusher; write RPCs are asynchronous with respect to the flushing caller "
-        "(as in cifs, nfs, ceph, afs; 9p issues them synchronously inside "
-        "netfs_writepages(), which only removes runs that the flusher's own writeback "
-        "reproduces); no truncate/setattr, no mtime tracking, no read path; "
-        "filemap_invalidate_inode() drops clean folios and keeps dirty ones as "
-        "folio_unmap_invalidate() does; the server applies RPCs atomically in "
-        "arrival order"
+        "flusher; with flush_issue=async the write RPCs may be sent in any order "
+        "after ->writepages queued them; no truncate/setattr, no mtime tracking, no "
+        "read path; filemap_invalidate_inode() drops clean folios and keeps dirty "
+        "ones as folio_unmap_invalidate() does; the server applies each RPC "
+        "atomically; the third party only appends"
     ),
 )

@@ -36,9 +36,9 @@ static int xfsx_write_begin(struct iomap_iter *iter, loff_t pos, size_t len,
 {
 	struct folio *folio;
 
+	/* ruleid: cached-iomap-used-after-folio-lock */
 	if (!iter->iomap.folio_ops->iomap_valid(iter->inode, &iter->iomap))
 		return -ESTALE;
-	/* ruleid: cached-iomap-used-after-folio-lock */
 	folio = __filemap_get_folio(iter->inode->i_mapping, pos >> PAGE_SHIFT,
 				    FGP_WRITEBEGIN, GFP_NOFS);
 	iomx_zero_unwritten(folio, &iter->iomap, pos, len);

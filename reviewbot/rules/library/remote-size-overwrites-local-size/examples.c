@@ -83,7 +83,8 @@ static void afsx_apply(struct afsx_status *status, struct afsx_vnode *vnode)
 	}
 }
 
-/* afs style near miss: only a change on the server moves i_size. */
+/* afs style: only a change on the server moves i_size, but a reply that crossed a
+ * write RPC still looks like a change on the server. */
 static int afsx_getattr(struct mnt_idmap *idmap, const struct path *path,
 			struct kstat *stat, u32 request_mask, unsigned int query_flags)
 {
@@ -92,7 +93,7 @@ static int afsx_getattr(struct mnt_idmap *idmap, const struct path *path,
 
 	filemap_fdatawrite(inode->i_mapping);
 	status = afsx_fetch_status(inode);
-	/* ok: remote-size-overwrites-local-size */
+	/* ruleid: remote-size-overwrites-local-size */
 	afsx_apply(status, AFSX_VNODE(inode));
 	generic_fillattr(idmap, request_mask, inode, stat);
 	return 0;
@@ -111,6 +112,24 @@ static int fusex_getattr(struct mnt_idmap *idmap, const struct path *path,
 	if (out->size > i_size_read(inode))
 		/* ok: remote-size-overwrites-local-size */
 		i_size_write(inode, out->size);
+	generic_fillattr(idmap, request_mask, inode, stat);
+	return 0;
+}
+
+/* nfs style near miss: the size is left alone while the page cache is dirty. */
+static int nfsx_getattr(struct mnt_idmap *idmap, const struct path *path,
+			struct kstat *stat, u32 request_mask, unsigned int query_flags)
+{
+	struct inode *inode = d_inode(path->dentry);
+	struct nfsx_fattr *fattr;
+
+	filemap_fdatawrite(inode->i_mapping);
+	fattr = nfsx_proc_getattr(inode);
+	nfsx_update_times(fattr, inode);
+	if (!mapping_tagged(inode->i_mapping, PAGECACHE_TAG_DIRTY) &&
+	    !mapping_tagged(inode->i_mapping, PAGECACHE_TAG_WRITEBACK))
+		/* ok: remote-size-overwrites-local-size */
+		i_size_write(inode, fattr->size);
 	generic_fillattr(idmap, request_mask, inode, stat);
 	return 0;
 }

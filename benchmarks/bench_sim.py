@@ -1,0 +1,89 @@
+"""Benchmark the simulation engine: reduction figures and speed.
+
+For every engine example model (reviewbot.sim.examples) and every variant of every
+registered scenario:
+
+* states / transitions / interleavings without reduction (``none``),
+* Mazurkiewicz traces: complete runs of the sleep-set search (exactly one per trace),
+* the default search (persistent + sleep sets): states, transitions, complete runs,
+  sleep-set-blocked or cycle-cut prefixes, and their ratio to the trace count,
+* states per second of the unreduced and the reduced search, and seconds to a
+  verdict (the whole ``simulate``: compile, reduced search, shortest counterexample).
+
+Usage: python benchmarks/bench_sim.py [--only SUBSTRING] [--repeat N]
+Prints a Markdown table. One core, no parallelism; take the best of N runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Iterator
+
+from reviewbot.sim import examples, registry
+from reviewbot.sim.compile import compile_model
+from reviewbot.sim.dsl import Model
+from reviewbot.sim.explore import explore
+from reviewbot.sim.runner import simulate
+
+
+def models() -> Iterator[tuple[str, Callable[[], Model]]]:
+    for name, make in examples.ALL.items():
+        yield f"example {name}", make
+    for sid, spec in registry.all_scenarios().items():
+        for vname, v in spec.variants.items():
+            knobs = spec.resolve(v.knobs)
+            yield f"{sid} {vname}", (lambda spec=spec, knobs=knobs: spec.build(knobs))
+
+
+def best(fn: Callable[[], float], repeat: int) -> float:
+    return min(fn() for _ in range(repeat))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", default="")
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args(argv)
+    print(
+        "| model | states | interleavings | traces | POR states | POR runs "
+        "(+pruned) | runs/traces | states/s full | states/s POR | s to verdict |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    worst = 0.0
+    for name, make in models():
+        if args.only not in name:
+            continue
+        try:
+            comp = compile_model(make())
+        except Exception as exc:  # a scenario being edited must not stop the table
+            print(f"| {name} | error: {type(exc).__name__}: {exc} |")
+            continue
+        full = explore(comp, reduction="none")
+        sleep = explore(comp, reduction="sleep")
+        por = explore(comp, reduction="por")
+        t_full = best(lambda c=comp: explore(c, reduction="none").seconds, args.repeat)
+        t_por = best(lambda c=comp: explore(c, reduction="por").seconds, args.repeat)
+
+        def verdict(make: Callable[[], Model] = make, name: str = name) -> float:
+            t0 = time.perf_counter()
+            simulate(name, {}, make())
+            return time.perf_counter() - t0
+
+        t_verdict = best(verdict, args.repeat)
+        worst = max(worst, t_verdict)
+        traces = sleep.complete_runs
+        ratio = por.executions / traces if traces else float("nan")
+        print(
+            f"| {name} | {full.states} | {full.complete_runs:.3g} | {traces} | {por.states} "
+            f"| {por.complete_runs} (+{por.blocked_runs}) | {ratio:.2f} "
+            f"| {full.states / t_full:,.0f} | {por.states / t_por:,.0f} | {t_verdict:.3f} |"
+        )
+        sys.stdout.flush()
+    print(f"\nslowest verdict: {worst:.3f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,92 @@
+/* Synthetic examples for size-update-without-inode-lock, written for reviewbot in the
+ * style of several filesystems. Not kernel code. */
+
+static ssize_t bchx_copy_folios(struct bchx_inode *inode, struct iov_iter *iter,
+				loff_t pos, unsigned int len)
+{
+	loff_t end = pos + bchx_copy_in(inode, iter, pos, len);
+
+	spin_lock(&inode->v.i_lock);
+	if (end > inode->v.i_size)
+		i_size_write(&inode->v, end);
+	spin_unlock(&inode->v.i_lock);
+	return end - pos;
+}
+
+/* bcachefs style: the lock is only taken for appends and extending writes. */
+static ssize_t bchx_buffered_write(struct kiocb *iocb, struct iov_iter *iter)
+{
+	struct bchx_inode *inode = file_bchx_inode(iocb->ki_filp);
+	ssize_t ret;
+
+	if ((iocb->ki_flags & IOCB_APPEND) ||
+	    iocb->ki_pos + iov_iter_count(iter) > i_size_read(&inode->v))
+		/* ruleid: size-update-without-inode-lock */
+		inode_lock(&inode->v);
+	ret = bchx_copy_folios(inode, iter, iocb->ki_pos, iov_iter_count(iter));
+	return ret;
+}
+
+/* ext4 style: buffered write with no lock at all. */
+static ssize_t ext4x_buffered_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	ssize_t ret;
+
+	/* ruleid: size-update-without-inode-lock */
+	ret = generic_perform_write(iocb, from);
+	if (ret > 0)
+		iocb->ki_pos += ret;
+	return ret;
+}
+
+/* xfs style: only the shared lock is taken. */
+static ssize_t xfsx_file_buffered_write(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	ssize_t ret;
+
+	inode_lock_shared(inode);
+	/* ruleid: size-update-without-inode-lock */
+	ret = iomap_file_buffered_write(iocb, from, &xfsx_buffered_ops, NULL);
+	inode_unlock_shared(inode);
+	return ret;
+}
+
+/* bcachefs style near miss: the revert takes the lock around everything. */
+static ssize_t bchy_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct bchx_inode *inode = file_bchx_inode(iocb->ki_filp);
+	ssize_t ret;
+
+	if (iocb->ki_flags & IOCB_DIRECT)
+		return bchx_direct_write(iocb, from);
+	/* ok: size-update-without-inode-lock */
+	inode_lock(&inode->v);
+	ret = bchx_copy_folios(inode, from, iocb->ki_pos, iov_iter_count(from));
+	inode_unlock(&inode->v);
+	return ret;
+}
+
+/* btrfs style near miss: lock taken, then a helper does the work. */
+static ssize_t btrfsx_buffered_write(struct kiocb *iocb, struct iov_iter *i)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	ssize_t ret;
+
+	/* ok: size-update-without-inode-lock */
+	inode_lock(inode);
+	ret = generic_perform_write(iocb, i);
+	inode_unlock(inode);
+	return ret;
+}
+
+/* ext4 style near miss: a direct-I/O-only path is not this rule's business. */
+static ssize_t ext4x_dio_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+
+	/* ok: size-update-without-inode-lock */
+	inode_dio_wait(inode);
+	return iomap_dio_rw(iocb, from, &ext4x_iomap_ops, NULL, 0, NULL, 0);
+}

@@ -1,0 +1,159 @@
+"""Roles and facts are read from structure: identifiers of the filesystem do not matter."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from reviewbot.model import ChangedFunction, FunctionSide
+from reviewbot.rules.context import SideView, peers_of
+from reviewbot.rules.cst import parse_body
+from reviewbot.rules.extract import EXTRACTORS, ROLES
+
+
+def _view(text: str, extra: str = "", registered: tuple[str, ...] = ()) -> SideView:
+    name = parse_body(text).name
+    side = FunctionSide(
+        name=name,
+        text=text,
+        first_line=10,
+        line_kinds=("context",) * (text.count("\n") + 1),
+        complete=True,
+    )
+    fn = ChangedFunction(
+        file="fs/x/y.c", name=name, before=None, after=side, registered_as=registered
+    )
+    peers: dict = {}
+    if extra:
+        from reviewbot.rules.examples import as_functions
+
+        peers = peers_of(as_functions(extra, "x.c"), "after", extra)
+    return SideView(fn=fn, side="after", fs=side, body=parse_body(text), peers=peers)
+
+
+GETATTR = """static int zz_get(struct mnt_idmap *idmap, const struct path *path,
+                  struct kstat *stat, u32 mask, unsigned int flags)
+{
+	struct inode *inode = d_inode(path->dentry);
+	struct zz_reply *rep;
+
+	FLUSH;
+	rep = zz_rpc(inode);
+	zz_apply(rep, inode, 0);
+	generic_fillattr(idmap, mask, inode, stat);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("flush", "value"),
+    [
+        ("filemap_fdatawrite(inode->i_mapping)", "fdatawrite"),
+        ("int rc = filemap_flush(inode->i_mapping)", "fdatawrite"),
+        ("filemap_write_and_wait_range(inode->i_mapping, 0, -1)", "write_and_wait"),
+        (
+            "filemap_fdatawrite(inode->i_mapping); filemap_fdatawait(inode->i_mapping)",
+            "write_and_wait",
+        ),
+        ("if (flags & AT_STATX_FORCE_SYNC) filemap_write_and_wait(inode->i_mapping)", "none"),
+        ("(void)0", "none"),
+    ],
+)
+def test_flush_fact(flush: str, value: str) -> None:
+    view = _view(GETATTR.replace("FLUSH", flush))
+    assert ROLES["remote-getattr"](view)
+    obs = EXTRACTORS["getattr.flush"](view)
+    assert obs is not None and obs.value == value
+
+
+def test_names_do_not_matter() -> None:
+    for prefix in ("nfs", "ceph", "qq"):
+        text = re.sub(r"\bzz_", f"{prefix}_", GETATTR.replace("FLUSH", "filemap_fdatawrite(m)"))
+        view = _view(text)
+        assert ROLES["remote-getattr"](view)
+        assert EXTRACTORS["getattr.flush"](view).value == "fdatawrite"  # type: ignore[union-attr]
+
+
+def test_local_getattr_is_not_remote() -> None:
+    text = """int xg(struct mnt_idmap *idmap, const struct path *path, struct kstat *stat,
+	u32 mask, unsigned int flags)
+{
+	struct inode *inode = d_inode(path->dentry);
+
+	stat->blksize = xg_blksize(inode);
+	generic_fillattr(idmap, mask, inode, stat);
+	return 0;
+}
+"""
+    assert not ROLES["remote-getattr"](_view(text))
+
+
+def _apply(guard: str = "") -> str:
+    head = "void zz_apply(struct zz_reply *r, struct inode *i, int f)\n{\n"
+    line = "\ti_size_write(i, r->size);\n"
+    if guard:
+        line = f"\tif ({guard})\n\t{line}"
+    return head + line + "}\n"
+
+
+@pytest.mark.parametrize(
+    ("apply", "value"),
+    [
+        (_apply(), "overwrite"),
+        (_apply("!(f & KEEP)"), "overwrite"),
+        (_apply("r->size != Z(i)->netfs.remote_i_size"), "compare_remote"),
+        (_apply("r->size > i_size_read(i)"), "keep"),
+    ],
+)
+def test_size_update_through_the_helper(apply: str, value: str) -> None:
+    view = _view(GETATTR.replace("FLUSH", "(void)0"), extra=apply)
+    obs = EXTRACTORS["getattr.size_update"](view)
+    assert obs is not None and obs.value == value and obs.via == "zz_apply"
+
+
+def test_keep_flag_passed_by_the_caller() -> None:
+    apply = _apply("!(f & KEEP)")
+    view = _view(GETATTR.replace("FLUSH", "(void)0").replace("inode, 0)", "inode, KEEP)"), apply)
+    assert EXTRACTORS["getattr.size_update"](view).value == "keep"  # type: ignore[union-attr]
+
+
+def test_evict_role_by_registration_and_by_teardown() -> None:
+    text = "static void ev(struct inode *inode)\n{\n\tfoo(inode);\n}\n"
+    assert ROLES["evict"](_view(text, registered=(".evict_inode",)))
+    assert not ROLES["evict"](_view(text))
+    assert ROLES["evict"](_view(text.replace("foo", "clear_inode")))
+
+
+def test_flags_shared_only_when_the_patch_shows_other_contexts() -> None:
+    one = "void a(struct q *q)\n{\n\tq->fl |= 1;\n}\n"
+    assert not ROLES["shared-flags-update"](_view(one))
+    other = "void b(struct q *q)\n{\n\ttest_and_clear_bit(0, &q->fl);\n}\n"
+    view = _view(one, extra=other)
+    assert ROLES["shared-flags-update"](view)
+    assert EXTRACTORS["flags.atomic"](view).value == "no"  # type: ignore[union-attr]
+    local = "void c(void)\n{\n\tstruct q q;\n\n\tq.fl |= 1;\n}\n"
+    assert not ROLES["shared-flags-update"](_view(local, extra=other))
+
+
+def test_write_lock_from_the_outermost_caller() -> None:
+    inner = """static ssize_t w_inner(struct kiocb *iocb, struct iov_iter *from)
+{
+	return generic_perform_write(iocb, from);
+}
+"""
+    outer = """static ssize_t w_outer(struct kiocb *iocb, struct iov_iter *from)
+{
+	ssize_t ret;
+
+	inode_lock(file_inode(iocb->ki_filp));
+	ret = w_inner(iocb, from);
+	inode_unlock(file_inode(iocb->ki_filp));
+	return ret;
+}
+"""
+    view = _view(inner, extra=outer + "\n" + inner)
+    assert ROLES["buffered-write"](view)
+    obs = EXTRACTORS["writelock.inode_lock"](view)
+    assert obs is not None and obs.value == "always" and obs.via == "w_outer"
