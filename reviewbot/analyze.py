@@ -165,8 +165,7 @@ def _finding(patch: Patch, hit: Hit, sims: _Sims) -> Finding | None:
     if assumed and confidence == "high":
         confidence = "medium"
     function = hit.fn.after.name if hit.fn.after is not None and hit.fn.after.name else hit.fn.name
-    line = hit.line
-    side: Side = "after" if hit.after.anchors or hit.before is None else "before"
+    line, side = hit.where
     message = rule.message.format(
         function=function,
         file=hit.fn.file,
@@ -313,4 +312,4 @@ def analyze(
         findings = [replace(f, confidence="low", degraded=True) for f in findings]
     order = {"introduces": 0, "remains": 1, "fixes": 2, "inconclusive": 3, "not-affected": 4}
     findings.sort(key=lambda f: (f.preexisting, order[f.verdict], f.file, f.line or 0, f.rule))
-    return Analysis(tuple(findings), tuple(sims.diagnostics))
+    return Analysis(tuple(findings), tuple(dict.fromkeys(sims.diagnostics)))

@@ -50,12 +50,12 @@ CREATE TABLE messages (
                 CHECK (draft_state IN ('none', 'pending', 'written')),
     draft       BLOB
 );
-CREATE INDEX messages_patch_id ON messages (patch_id) WHERE patch_id != '';
+-- The first message to claim a patch-id owns it; copies become its duplicates.
 CREATE TABLE patches (patch_id TEXT PRIMARY KEY, msgid TEXT NOT NULL);
 """
 _HINT_DAMAGED = (
-    "move the file aside and rerun to start afresh; every message in SOURCE will then be "
-    "reviewed again"
+    "move the file aside and rerun to start afresh: every message in SOURCE is then "
+    "reviewed again, but drafts already in the drafts Maildir are not written twice"
 )
 
 

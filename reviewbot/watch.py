@@ -24,7 +24,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -72,6 +72,7 @@ class WatchSummary:
     errors: int = 0
     findings: int = 0  # reportable findings in this run's reviews
     unreadable: int = 0  # messages the source held but mail could not parse
+    failures: tuple[tuple[str, str], ...] = ()  # (Message-ID, why) of this run's errors
 
     def line(self) -> str:
         text = (
@@ -167,16 +168,20 @@ def _write_tmp(root: Path, name: str, data: bytes) -> None:
         os.close(fd)
 
 
-def _deliver(root: Path, name: str) -> None:
-    if not _delivered(root, name):
-        try:
-            os.rename(root / "tmp" / name, root / "new" / name)
-        except FileNotFoundError:
-            if not _delivered(root, name):
-                raise
-        _fsync_dir(root / "new")
-    else:
+def _deliver(root: Path, name: str) -> bool:
+    """Move tmp/NAME into new/; False if a draft of that name was already there (or in
+    cur/), e.g. written before the state file was lost."""
+    if _delivered(root, name):
         (root / "tmp" / name).unlink(missing_ok=True)
+        return False
+    try:
+        os.rename(root / "tmp" / name, root / "new" / name)
+    except FileNotFoundError:
+        if _delivered(root, name):  # a concurrent delivery of the same draft won
+            return False
+        raise
+    _fsync_dir(root / "new")
+    return True
 
 
 # ---------------------------------------------------------------------------- run
@@ -198,6 +203,11 @@ class _Tally:
     drafts: int = 0
     errors: int = 0
     findings: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    def fail(self, msgid: str, why: str) -> None:
+        self.errors += 1
+        self.failures.append((msgid, why))
 
 
 def _finish_pending(state: State, root: Path, hooks: Hooks, tally: _Tally) -> None:
@@ -207,10 +217,10 @@ def _finish_pending(state: State, root: Path, hooks: Hooks, tally: _Tally) -> No
         if not _delivered(root, pending.name):
             _write_tmp(root, pending.name, pending.data)
             hooks.crashpoint("recover-after-tmp")
-            _deliver(root, pending.name)
-            tally.drafts += 1
-            # The killed run never got to say so: these findings are news to the user.
-            tally.findings += pending.findings
+            if _deliver(root, pending.name):
+                tally.drafts += 1
+                # The killed run never got to say so: these findings are news to the user.
+                tally.findings += pending.findings
         state.draft_written(pending.msgid)
 
 
@@ -230,13 +240,14 @@ def _review_one(msg: Message, state: State, root: Path, ctx: _Ctx) -> None:
         when = datetime.fromtimestamp(now, UTC)
         reply = hooks.render(report, when, draft_msgid(msg.msgid, options.from_), options.from_)
         data = reply.as_bytes() if reply is not None else None
-    except ReviewbotError as exc:
-        state.fail(msg.msgid, exc.details(), now=now)
-        tally.errors += 1
-        return
     except Exception as exc:  # a bug on one message must not stop the others
-        state.fail(msg.msgid, f"internal error: {type(exc).__name__}: {exc}", now=now)
-        tally.errors += 1
+        why = (
+            exc.details()
+            if isinstance(exc, ReviewbotError)
+            else f"internal error: {type(exc).__name__}: {exc}"
+        )
+        state.fail(msg.msgid, why, now=now)
+        tally.fail(msg.msgid, why)
         return
     verdicts = tuple(f"{f.rule}:{f.verdict}" for f in report.findings)
     tally.reviewed += 1
@@ -257,10 +268,10 @@ def _review_one(msg: Message, state: State, root: Path, ctx: _Ctx) -> None:
         now=now,
     )
     hooks.crashpoint("after-record")
-    _deliver(root, name)
+    delivered = _deliver(root, name)
     hooks.crashpoint("after-rename")
     state.draft_written(msg.msgid)
-    tally.drafts += 1
+    tally.drafts += delivered
 
 
 def _plan(
@@ -284,10 +295,12 @@ def _plan(
         try:
             patch = hooks.identify(msg)
         except Exception as exc:  # one unreadable diff must not stop the others
-            why = exc.details() if isinstance(exc, ReviewbotError) else repr(exc)
+            why = "cannot read the patch: " + (
+                exc.details() if isinstance(exc, ReviewbotError) else repr(exc)
+            )
             state.see(msg.msgid, patch_id="", series_key="", now=now)
-            if state.skip(msg.msgid, f"cannot read the patch: {why}", now=now, status="error"):
-                tally.errors += 1
+            if state.skip(msg.msgid, why, now=now, status="error"):
+                tally.fail(msg.msgid, why)
             continue
         key = series_of[msg.msgid].key if msg.msgid in series_of else msg.msgid
         first_seen[msg.msgid] = state.see(
@@ -381,4 +394,5 @@ def run(
         errors=tally.errors,
         findings=tally.findings,
         unreadable=unreadable,
+        failures=tuple(tally.failures),
     )

@@ -257,3 +257,29 @@ def test_fake_runner_drives_verdicts_without_the_engine() -> None:
     # A property the rule does not judge does not count.
     analysis = kit.run(msg, kit.fake_runner({"wait_for_io": {"no"}}, "other"))
     assert {f.verdict for f in analysis.findings} == {"not-affected"}
+
+
+def test_patch_quoted_in_a_reply_is_still_analysed() -> None:
+    _need("getattr-writeback")
+    (msg,) = kit.messages(kit.FIX / "0109-synthetic-reply-quoting-patch.eml")
+    (f,) = kit.run(msg).findings
+    assert (f.rule, f.function, f.verdict) == (
+        "flush-without-wait-before-remote-stat",
+        "examplefs_getattr",
+        "fixes",
+    )
+    # The request is examplefs_fetch_attrs(ei, ...): ei is converted from the inode.
+    assert "examplefs_fetch_attrs()" in f.message
+
+
+def test_new_function_with_the_race_introduces_it_and_removing_it_says_nothing() -> None:
+    _need("getattr-writeback")
+    text = (SYNTH / "newfs-getattr.patch").read_text()
+    (f,) = kit.run(kit.text_message(text)).findings
+    assert (f.rule, f.verdict, f.function) == (
+        "flush-without-wait-before-remote-stat",
+        "introduces",
+        "newfs_getattr",
+    )
+    assert f.sim_before is None and f.knobs_before == () and f.line == 7 and f.hunk == 0
+    assert kit.run(kit.text_message(kit.reverse(text))).findings == ()

@@ -205,3 +205,18 @@ def test_reply_to_and_x_original_from() -> None:
 def test_forge_commit_page_author() -> None:
     (msg,) = load(fixture("0024-webcopy-seed-004-iomap-write-validity-checks.txt")).messages
     assert msg.from_ is not None and msg.from_.name == "Dave Chinner"
+
+
+def test_broken_message_in_a_mailbox_does_not_stop_the_rest() -> None:
+    sep = b"From mboxrd@z Thu Jan  1 00:00:00 1970\n"
+    good = (FIX / "0108-synthetic-crlf.eml").read_bytes().replace(b"\r\n", b"\n")
+    data = sep + good + b"\n" + sep + b"\x00\xff\xfe garbage \x01\n\n" + sep + b"\n" + sep + good
+    batch = load_bytes(data, "inbox.mbox")
+    assert batch.messages[0].msgid == "crlf-1@example.org"
+    assert len(batch.messages) == 3
+    broken = batch.messages[1]
+    assert broken.source == "inbox.mbox message 2"
+    assert [d.code for d in broken.diagnostics] == ["not-rfc5322"]
+    assert [(d.code, d.where) for d in batch.diagnostics] == [
+        ("empty-message", "inbox.mbox message 3")
+    ]

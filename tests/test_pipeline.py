@@ -154,3 +154,11 @@ def test_tree_reads_unchanged_helpers_from_the_checkout(tmp_path: Path) -> None:
     assert facts[("size_update", "before")] == ("overwrite", "tree")
     assert facts[("flush", "after")] == ("write_and_wait", "tree")
     assert report.functions[0].after is not None and report.functions[0].after.complete
+
+
+def test_configured_severity_override(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[rules.severity]\n"nonatomic-flags-update" = "error"\n')
+    options = CheckOptions(min_severity="error", extra=(("config", str(cfg)),))
+    run = pipeline.check(str(kit.SEEDS["000"]), options)
+    assert {f.rule for f in run.reports[0].findings} == {"nonatomic-flags-update"}

@@ -171,8 +171,8 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
 def test_corrupted_pages_are_refused(tmp_path: Path) -> None:
     db = tmp_path / "s"
     with open_state(db, "r") as (st, _):
-        for i in range(300):
-            st.see(f"m{i}@x", patch_id=f"p{i}", series_key="", now=1.0)
+        for i in range(40):  # long ids: several pages of data in few transactions
+            st.see(f"m{i}@x" + "m" * 400, patch_id=f"p{i}" + "p" * 400, series_key="", now=1.0)
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
@@ -188,8 +188,8 @@ def test_corrupted_pages_are_refused(tmp_path: Path) -> None:
 def test_truncated_file_is_refused(tmp_path: Path) -> None:
     db = tmp_path / "s"
     with open_state(db, "r") as (st, _):
-        for i in range(300):
-            st.see(f"m{i}@x", patch_id=f"p{i}", series_key="", now=1.0)
+        for i in range(40):  # long ids: several pages of data in few transactions
+            st.see(f"m{i}@x" + "m" * 400, patch_id=f"p{i}" + "p" * 400, series_key="", now=1.0)
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
@@ -208,3 +208,52 @@ def test_lock_file_is_released_on_exit(tmp_path: Path) -> None:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # would raise if still held
     finally:
         os.close(fd)
+
+
+_CLAIMER = """
+import sys
+import time
+from reviewbot.state import open_state
+db, run, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+order = range(n) if run.endswith("0") else reversed(range(n))  # meet in the middle
+won = []
+with open_state(db, run) as (st, _):
+    print("ready", flush=True)
+    sys.stdin.readline()  # start together
+    for i in order:
+        st.see(f"m{i}@x", patch_id=f"p{i % (n // 2)}", series_key="", now=1.0)
+        claimed, _dup = st.claim(f"m{i}@x", now=1.0)
+        if claimed:
+            won.append(f"m{i}@x")
+        time.sleep(0.003)  # a review happens here; SQLite's busy wait is not fair
+print(" ".join(won))
+"""
+
+
+def test_racing_processes_split_the_claims_without_overlap(tmp_path: Path) -> None:
+    """Two processes claim the same 120 messages (60 patch-ids, two copies each) at the
+    same moment: every patch is claimed exactly once overall."""
+    db = tmp_path / "s"
+    with open_state(db, "init"):
+        pass
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _CLAIMER, str(db), f"run{k}", "120"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for k in range(2)
+    ]
+    for p in procs:
+        assert p.stdout is not None and p.stdout.readline() == "ready\n"
+    for p in procs:
+        assert p.stdin is not None
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    won = [set(p.communicate(timeout=120)[0].split()) for p in procs]
+    assert won[0] and won[1]  # both got some: the runs really raced
+    assert not (won[0] & won[1])
+    patch_of = {f"m{i}@x": i % 60 for i in range(120)}
+    claimed_patches = sorted(patch_of[m] for m in won[0] | won[1])
+    assert claimed_patches == list(range(60))

@@ -144,6 +144,8 @@ def test_failed_review_is_an_error_and_not_retried_unless_asked(tmp_path: Path) 
     msgs = [fakes.mbox_message("f@x", "[PATCH] fs: breaks", marker="FAIL")]
     first = _run(tmp_path, msgs)
     assert (first.errors, first.reviewed, first.exit_code) == (1, 0, 2)
+    [(msgid, why)] = first.failures
+    assert msgid == "f@x" and "synthetic failure" in why
     again = _run(tmp_path, msgs)
     assert (again.errors, again.known) == (0, 1)
     retried = _run(tmp_path, msgs, retry_errors=True)
@@ -165,6 +167,7 @@ def test_an_internal_error_on_one_message_does_not_stop_the_others(tmp_path: Pat
     )
     summary = watch.run(mail.load(str(src)).messages, tmp_path / "d", tmp_path / "s", OPTS, hooks)
     assert (summary.errors, summary.reviewed, summary.drafts) == (1, 1, 1)
+    assert summary.failures == (("a@x", "internal error: RuntimeError: boom"),)
 
 
 def test_damaged_state_stops_the_run_before_any_review(tmp_path: Path) -> None:
@@ -217,3 +220,15 @@ def test_replies_quoting_a_patch_are_skipped_but_replies_carrying_one_are_not(
     summary = watch.run(mail.load(str(src)).messages, tmp_path / "d", tmp_path / "s", OPTS, hooks)
     assert sorted(reviewed) == ["n@x", "p@x"]
     assert summary.skipped == 1
+
+
+def test_lost_state_reviews_again_but_never_duplicates_a_draft(tmp_path: Path) -> None:
+    msgs = [fakes.mbox_message("a@x", "[PATCH] fs: one", marker="BUG")]
+    assert _run(tmp_path, msgs).drafts == 1
+    [draft] = _drafts(tmp_path)
+    draft.rename(tmp_path / "drafts" / "cur" / (draft.name + ":2,S"))  # the user read it
+    for f in tmp_path.glob("state*"):
+        f.unlink()
+    again = _run(tmp_path, msgs)
+    assert (again.reviewed, again.drafts) == (1, 0)
+    assert _drafts(tmp_path) == [] and _drafts(tmp_path, "tmp") == []

@@ -147,37 +147,49 @@ def test_concurrent_runs_never_review_a_message_twice(tmp_path: Path) -> None:
 
 
 REAL = ["0001", "0002", "0003", "0008", "0012"]  # real kernel mail, see fixtures/patches
+DATE = re.compile(rb"^Date: .*\n", re.M)
 
 
-@pytest.mark.parametrize("point", POINTS)
-def test_reviewbot_watch_with_the_real_pipeline_survives_sigkill(
-    tmp_path: Path, point: str
-) -> None:
-    """The real command, real mail and the real review: SIGKILL, rerun, compare with a
-    run that was never killed."""
-    fixtures = [next((HERE.parent / "fixtures" / "patches").glob(f"{n}-*.mbox")) for n in REAL]
-    (tmp_path / "in.mbox").write_bytes(b"".join(p.read_bytes() for p in fixtures))
+def _real_watch(source: Path, drafts: Path, crash: str | None = None) -> int:
     env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
     env.pop("REVIEWBOT_TEST_CRASH_AT", None)
+    if crash:
+        env["REVIEWBOT_TEST_CRASH_AT"] = crash
+    proc = subprocess.run(
+        [sys.executable, "-m", "reviewbot", "watch", str(source), "--drafts", str(drafts),
+         "--from", "R <r@example.org>", "--always", "--no-wait"],
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc.returncode
 
-    def watch_cmd(drafts: str, crash: str | None = None) -> int:
-        extra = {"REVIEWBOT_TEST_CRASH_AT": crash} if crash else {}
-        proc = subprocess.run(
-            [sys.executable, "-m", "reviewbot", "watch", str(tmp_path / "in.mbox"),
-             "--drafts", str(tmp_path / drafts), "--from", "R <r@example.org>",
-             "--always", "--no-wait"],
-            env={**env, **extra}, capture_output=True, text=True, timeout=300, check=False,
-        )  # fmt: skip
-        assert "Traceback" not in proc.stderr, proc.stderr
-        return proc.returncode
 
-    assert watch_cmd("killed", f"{point}@2") == -signal.SIGKILL
-    assert watch_cmd("killed") in (0, 1)
-    assert watch_cmd("clean") in (0, 1)
+def _drafts_without_date(drafts: Path) -> dict[str, bytes]:
+    return {p.name: DATE.sub(b"", p.read_bytes()) for p in (drafts / "new").iterdir()}
+
+
+@pytest.fixture(scope="module")
+def real_mbox_and_clean_drafts(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, dict[str, bytes]]:
+    work = tmp_path_factory.mktemp("real")
+    fixtures = [next((HERE.parent / "fixtures" / "patches").glob(f"{n}-*.mbox")) for n in REAL]
+    source = work / "in.mbox"
+    source.write_bytes(b"".join(p.read_bytes() for p in fixtures))
+    assert _real_watch(source, work / "clean") in (0, 1)
+    return source, _drafts_without_date(work / "clean")
+
+
+@pytest.mark.parametrize("point", ["after-tmp", "after-record"])
+def test_reviewbot_watch_with_the_real_pipeline_survives_sigkill(
+    tmp_path: Path, point: str, real_mbox_and_clean_drafts: tuple[Path, dict[str, bytes]]
+) -> None:
+    """The real command, real mail and the real review: SIGKILL, rerun, and compare
+    with a run that was never killed."""
+    source, clean = real_mbox_and_clean_drafts
+    assert _real_watch(source, tmp_path / "d", f"{point}@2") == -signal.SIGKILL
+    assert _real_watch(source, tmp_path / "d") in (0, 1)
+    assert len(clean) >= 2
     # Same drafts, byte for byte except the Date header (the clock moved on).
-    strip = re.compile(rb"^Date: .*\n", re.M)
-    killed = {p.name: strip.sub(b"", p.read_bytes()) for p in (tmp_path / "killed/new").iterdir()}
-    clean = {p.name: strip.sub(b"", p.read_bytes()) for p in (tmp_path / "clean/new").iterdir()}
-    assert len(killed) >= 2
-    assert killed == clean
-    assert list((tmp_path / "killed" / "tmp").iterdir()) == []
+    assert _drafts_without_date(tmp_path / "d") == clean
+    assert list((tmp_path / "d" / "tmp").iterdir()) == []

@@ -116,6 +116,32 @@ def register(app: typer.Typer) -> None:
             typer.echo(run_text(result, expected, width), nl=False)
         return exit_code(result)
 
+    @sim_app.command("check")
+    def _check(
+        scenarios: list[str] = typer.Argument(  # noqa: B008
+            None, help="scenario ids (default: all)"
+        ),
+        budget: int = typer.Option(2_000_000, "--budget", help="state budget", min=1),
+    ) -> int:
+        """Run every variant and compare with its expected verdicts (as litmus tests
+        state Result:). Exit 0 if all match, 1 on any mismatch."""
+        from reviewbot.sim import registry
+        from reviewbot.sim.cli_render import check_rows, check_text
+        from reviewbot.sim.runner import simulate
+
+        specs = registry.all_scenarios()
+        ids = list(scenarios or specs)
+        results = []
+        for sid in ids:
+            spec = registry.get(sid)
+            for vname, v in spec.variants.items():
+                full = spec.resolve(v.knobs)
+                res = simulate(sid, full, spec.build(full), budget=budget, check=True)
+                results.append((vname, v.expected, res))
+        rows = check_rows(results)
+        typer.echo(check_text(rows), nl=False)
+        return 0 if all(r[-1] for r in rows) else 1
+
     @sim_app.command("replay")
     def _replay(
         scenario: str = typer.Argument(..., help="scenario id"),

@@ -129,7 +129,12 @@ def register(app: typer.Typer) -> None:
         finally:
             if bar is not None:
                 bar.close()
+        for msgid, why in summary.failures:
+            typer.echo(f"reviewbot watch: <{msgid}>: {' '.join(why.split())}", err=True)
         if not quiet:
+            for d in batch.diagnostics:
+                if d.severity == "error":
+                    typer.echo(f"reviewbot watch: {d.where}: {d.message}", err=True)
             typer.echo(f"reviewbot watch: {summary.line()}")
         return summary.exit_code
 

@@ -6,7 +6,18 @@ Public API::
     changed_functions(patch, tree=None) -> tuple[ChangedFunction, ...]
     map_functions(patch, tree=None) -> (functions, diagnostics)   # same, with diagnostics
     functions_in_source(text, path="") -> tuple[FunctionSide, ...]
+    file_images(fc, tree) -> (pre-image, post-image) | None         # whole files (--tree)
     cparse.parse_side(side) -> ParsedSide                         # for tree-sitter queries
+
+What a ChangedFunction is
+-------------------------
+A C function with at least one added or removed line of code (comment-only changes do
+not count). ``before`` is None when the function is new, ``after`` when it is gone; a
+header renamed in place is one function (``before.name`` keeps the old name).
+``registered_as`` lists the ops slots (``.getattr``) whose initialiser names the
+function anywhere in the patch (and, with ``--tree``, anywhere in the touched files).
+With ``file_images`` and ``functions_in_source`` the unchanged functions of a touched
+file (callees, the other side of a registration) can be read too.
 
 Running your own tree-sitter query over a ``FunctionSide``
 -----------------------------------------------------------
@@ -40,11 +51,15 @@ gotos, returns) come from exactly this.
 from __future__ import annotations
 
 from reviewbot.diffparse.extract import extract_patch
-from reviewbot.diffparse.functions import file_functions, is_c_file, patch_registrations
-from reviewbot.diffparse.source import functions_in_source
-from reviewbot.model import ChangedFunction, Diagnostic, Patch
+from reviewbot.model import ChangedFunction, Diagnostic, FileChange, FunctionSide, Patch
 
-__all__ = ["changed_functions", "extract_patch", "functions_in_source", "map_functions"]
+__all__ = [
+    "changed_functions",
+    "extract_patch",
+    "file_images",
+    "functions_in_source",
+    "map_functions",
+]
 
 
 def changed_functions(patch: Patch, tree: str | None = None) -> tuple[ChangedFunction, ...]:
@@ -56,6 +71,8 @@ def map_functions(
     patch: Patch, tree: str | None = None
 ) -> tuple[tuple[ChangedFunction, ...], tuple[Diagnostic, ...]]:
     """``changed_functions`` plus what went wrong with ``--tree`` (per file)."""
+    # Function mapping (tree-sitter and its helpers) loads on first use: start-up stays fast.
+    from reviewbot.diffparse.functions import file_functions, is_c_file, patch_registrations
     from reviewbot.diffparse.treefuncs import tree_functions
 
     regs = patch_registrations(patch)
@@ -78,3 +95,20 @@ def map_functions(
                 continue
         out.extend(file_functions(fc, regs))
     return tuple(out), tuple(diags)
+
+
+def file_images(fc: FileChange, tree: str) -> tuple[str, str] | None:
+    """Whole pre- and post-image of one file from a kernel checkout (None: the blob is
+    missing or the patch does not apply to it)."""
+    from reviewbot.diffparse.tree import check_tree, images
+
+    check_tree(tree)
+    found, _diag = images(tree, fc, fc.path)
+    return (found.old_text, found.new_text) if found is not None else None
+
+
+def functions_in_source(text: str, path: str = "") -> tuple[FunctionSide, ...]:
+    """Every function of a whole C file (complete=True), with calls/assignments/conditions."""
+    from reviewbot.diffparse.source import functions_in_source as whole_file
+
+    return whole_file(text, path)

@@ -74,50 +74,38 @@ def blank_annotations(text: str) -> str:
     return _ANNOTATIONS.sub(lambda m: " " * len(m.group(0)), text)
 
 
+_TOKEN = re.compile(r"/\*|\*/|//[^\n]*|\"(?:\\.|[^\"\\\n])*\"?|'(?:\\.|[^'\\\n])*'?|[{}]")
+
+
 def brace_balance(text: str) -> tuple[int, int, bool, bool]:
     """(closes before any open, opens left at the end, starts in comment, ends in comment),
     skipping comments, strings and character literals."""
     depth = low = 0
-    i, n = 0, len(text)
-    in_comment = False
-    starts_in_comment = False
-    seen_code = False
-    while i < n:
-        c = text[i]
+    in_comment = starts_in_comment = False
+    i = 0
+    # "*/" before any "/*" is never code: the fragment began inside a block comment,
+    # and everything up to it (braces included) is comment text.
+    close, open_ = text.find("*/"), text.find("/*")
+    if close >= 0 and (open_ < 0 or close < open_):
+        starts_in_comment, i = True, close + 2
+    while True:
         if in_comment:
-            if text.startswith("*/", i):
-                in_comment = False
-                i += 2
-                continue
-            i += 1
+            end = text.find("*/", i)
+            if end < 0:
+                break
+            in_comment, i = False, end + 2
             continue
-        if text.startswith("/*", i):
+        m = _TOKEN.search(text, i)
+        if m is None:
+            break
+        tok, i = m.group(), m.end()
+        if tok == "/*":
             in_comment = True
-            i += 2
-            continue
-        if text.startswith("*/", i) and not seen_code:
-            # The fragment began inside a block comment.
-            starts_in_comment = True
-            i += 2
-            continue
-        if text.startswith("//", i):
-            j = text.find("\n", i)
-            i = n if j < 0 else j
-            continue
-        if c in "\"'":
-            j = i + 1
-            while j < n and text[j] != c and text[j] != "\n":
-                j += 2 if text[j] == "\\" else 1
-            i = j + 1
-            continue
-        if c == "{":
+        elif tok == "{":
             depth += 1
-        elif c == "}":
+        elif tok == "}":
             depth -= 1
             low = min(low, depth)
-        if not c.isspace() and c != "*":
-            seen_code = True
-        i += 1
     return -low, depth - low, starts_in_comment, in_comment
 
 

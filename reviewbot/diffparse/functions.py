@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from reviewbot.diffparse.cparse import parse_side
 from reviewbot.diffparse.facts import extract
-from reviewbot.diffparse.owners import SideLine, hint_name, owners
+from reviewbot.diffparse.owners import SideLine, code_only, hint_name, owners
 from reviewbot.model import ChangedFunction, FileChange, FunctionSide, LineKind, Patch
 
 _C_FILE = re.compile(r"\.(?:c|h)$|^\(unknown\)$")
@@ -44,26 +44,7 @@ def patch_registrations(patch: Patch) -> dict[str, tuple[str, ...]]:
 
 def code_lines(texts: list[str]) -> list[bool]:
     """Per line: does it hold code outside comments (block comments span lines)."""
-    out: list[bool] = []
-    in_comment = False
-    for text in texts:
-        code = False
-        i, n = 0, len(text)
-        while i < n:
-            if in_comment:
-                end = text.find("*/", i)
-                if end < 0:
-                    break
-                in_comment, i = False, end + 2
-            elif text.startswith("/*", i):
-                in_comment, i = True, i + 2
-            elif text.startswith("//", i):
-                break
-            else:
-                code = code or not text[i].isspace()
-                i += 1
-        out.append(code)
-    return out
+    return [bool(x.strip()) for x in code_only(texts)]
 
 
 @dataclass

@@ -95,6 +95,7 @@ def header_at(lines: list[SideLine], i: int) -> tuple[str, int] | None:
 def owners(lines: list[SideLine], start_owner: str | None) -> tuple[list[str | None], str | None]:
     """Owner of each line, and the owner still open at the end (for the next hunk)."""
     out: list[str | None] = []
+    code = code_only([x.text for x in lines])
     owner = start_owner
     body_depth: int | None = None  # depth inside a function whose header we saw
     pending: tuple[str, int] | None = None
@@ -110,7 +111,7 @@ def owners(lines: list[SideLine], start_owner: str | None) -> tuple[list[str | N
         if body_depth is None and owner is not None and pending is None and _starts_toplevel(line):
             owner = None  # the hint's function ended before this hunk began
         out.append(owner)
-        closes, opens, _s, _e = brace_balance(line.text)
+        closes, opens, _s, _e = brace_balance(code[i])
         if body_depth is not None:
             if pending is not None and i >= pending[1]:
                 pending = None
@@ -121,6 +122,34 @@ def owners(lines: list[SideLine], start_owner: str | None) -> tuple[list[str | N
             owner = None
         i += 1
     return out, owner
+
+
+def code_only(texts: list[str]) -> list[str]:
+    """Each line with its comments blanked; block comments span lines, so that a brace
+    in a multi-line comment never counts."""
+    out: list[str] = []
+    in_comment = False
+    for text in texts:
+        kept: list[str] = []
+        i = 0
+        while True:
+            if in_comment:
+                end = text.find("*/", i)
+                if end < 0:
+                    break
+                in_comment, i = False, end + 2
+                continue
+            block, line = text.find("/*", i), text.find("//", i)
+            if block < 0 and line < 0:
+                kept.append(text[i:])
+                break
+            if line >= 0 and (block < 0 or line < block):
+                kept.append(text[i:line])
+                break
+            kept.append(text[i:block])
+            in_comment, i = True, block + 2
+        out.append("".join(kept))
+    return out
 
 
 def _starts_toplevel(line: SideLine) -> bool:

@@ -119,8 +119,8 @@ def scan(lines: list[str], where: str = "") -> Scan:
                 cur = ScannedFile()
                 result.files.append(cur)
             cur.headers.append(line)
-        elif line.startswith("-- ") and line.rstrip() == "--":
-            break  # signature: the patch is over
+        elif line.rstrip() == "--":
+            break  # signature ("-- ", often stripped to "--"): the patch is over
         i += 1
     return result
 

@@ -83,7 +83,7 @@ def _side(label: str, side: FunctionSide | None, indent: str) -> list[str]:
     for a in side.assignments:
         out.append(f"{sub}{mark[a.kind]} {a.line:>5}  assign {a.left} {a.op} {a.right}")
     for cond in side.conditions:
-        out.append(f"{sub}{mark[cond.kind]} {cond.line:>5}  if ({cond.text})")
+        out.append(f"{sub}{mark[cond.kind]} {cond.line:>5}  cond ({cond.text})")
     if side.labels:
         out.append(f"{sub}labels: {', '.join(side.labels)}")
     if side.gotos:

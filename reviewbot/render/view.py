@@ -34,6 +34,7 @@ class SideView:
     states: int
     complete: bool
     knobs: str  # "flush=fdatawrite, size_update=overwrite"
+    extent: str  # " in all 19 reachable states", or "" when the model did not run
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ class FindingView:
     description_only: bool  # the facts were read from the commit message only
     preexisting: bool
     same_as: str = ""  # an earlier finding in the draft with the very same evidence
+    fn: str = "this code"  # "v9fs_evict_inode()" for prose
+    about: str = ""  # " (the rule's title)" or ""
 
 
 @dataclass(frozen=True)
@@ -132,8 +135,14 @@ def _threads(result: SimResult | None, function: str) -> str:
 def _side(result: SimResult | None, knobs: tuple[tuple[str, str], ...]) -> SideView:
     text = ", ".join(f"{k}={v}" for k, v in knobs)
     if result is None:
-        return SideView("not run", 0, False, text)
-    return SideView(result.verdict, result.stats.states, result.stats.complete, text)
+        return SideView("not run", 0, False, text, "")
+    n = result.stats.states
+    extent = (
+        f" in all {n} reachable states"
+        if result.stats.complete
+        else f" in the {n} states explored (the search was bounded)"
+    )
+    return SideView(result.verdict, n, result.stats.complete, text, extent)
 
 
 def _fact(fact: Fact) -> FactView:
@@ -157,7 +166,7 @@ def finding_view(f: Finding) -> FindingView:
         trace = trace.rstrip("\n")
         if prop.replay:
             replay = f"reviewbot sim replay {shlex.quote(f.scenario)} {shlex.quote(prop.replay)}"
-    invariant = prop.property if prop is not None else f.invariant
+    invariant = prop.property if prop is not None else (f.invariant or "its invariant")
     location = f"{f.file}:{f.line}" if f.file and f.line is not None else f.file
     facts = tuple(_fact(x) for x in f.facts)
     return FindingView(
@@ -172,7 +181,7 @@ def finding_view(f: Finding) -> FindingView:
         location=location,
         others=_threads(result or f.sim_after or f.sim_before, f.function),
         invariant=invariant,
-        invariant_text=prop.description if prop is not None else "",
+        invariant_text=_description(invariant, prop.description if prop is not None else ""),
         trace=trace,
         replay_cmd=replay,
         message=" ".join(f.message.split()),
@@ -182,7 +191,19 @@ def finding_view(f: Finding) -> FindingView:
         degraded=f.degraded,
         description_only=bool(f.facts) and all(x.basis == "description" for x in f.facts),
         preexisting=f.preexisting,
+        fn=f"{f.function}()" if f.function else "this code",
+        about=f" ({_lower_first(' '.join(f.title.split()))})" if f.title.strip() else "",
     )
+
+
+def _description(name: str, text: str) -> str:
+    """'no dropped write: the file ends ...' -> 'the file ends ...' when the text
+    repeats the property's name, which the draft prints right before it."""
+    text = " ".join(text.split())
+    head = name.replace("-", " ").lower() + ":"
+    if text.lower().startswith(head) and text[len(head) :].strip():
+        return text[len(head) :].strip()
+    return text
 
 
 def _lower_first(title: str) -> str:
@@ -213,7 +234,7 @@ def section_views(report: PatchReport, findings: tuple[Finding, ...]) -> tuple[S
             if key in first:
                 view = replace(view, same_as=first[key])
             else:
-                first[key] = f.function or f.file or f.rule
+                first[key] = f"{f.function}()" if f.function else (f.file or f.rule)
             views.append(view)
         out.append(SectionView(s.quoted, s.where, tuple(views)))
     return tuple(out)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from reviewbot.model import ChangedFunction, FunctionSide, LineKind, Side
-from reviewbot.rules.cst import Body, CallSite, params_from_hint, parse_body
+from reviewbot.rules.cst import Body, CallSite, params_from_hint, parse_body, side_body
 
 _MACRO = re.compile(r"^\s*#\s*define\s+(\w+)\(([^)]*)\)\s+(.+)$")
 
@@ -65,7 +65,7 @@ def view(fn: ChangedFunction, side: Side, peers: Mapping[str, Body]) -> SideView
     fs = fn.before if side == "before" else fn.after
     if fs is None:
         return None
-    return SideView(fn=fn, side=side, fs=fs, body=parse_body(fs.text), peers=peers)
+    return SideView(fn=fn, side=side, fs=fs, body=side_body(fs), peers=peers)
 
 
 def peers_of(
@@ -77,7 +77,7 @@ def peers_of(
     for fn in functions:
         fs = fn.before if side == "before" else fn.after
         if fs is not None:
-            out[fs.name or fn.name] = parse_body(fs.text)
+            out[fs.name or fn.name] = side_body(fs)
     for line in _joined_lines(extra):
         m = _MACRO.match(line)
         if m and m.group(1) not in out:

@@ -10,11 +10,14 @@ frozen dataclasses; no tree-sitter object leaves this module.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 import tree_sitter_c
 from tree_sitter import Language, Node, Parser, Query, QueryCursor
+
+from reviewbot.model import FunctionSide
 
 _LANG = Language(tree_sitter_c.language())
 _PARSER = Parser(_LANG)
@@ -77,7 +80,6 @@ class Body:
     assigns: tuple[AssignSite, ...]
     conds: tuple[CondSite, ...]
     text: str
-    offset: int  # rows added in front of the text by wrapping
 
     def calls_named(self, names: frozenset[str] | set[str]) -> tuple[CallSite, ...]:
         return tuple(c for c in self.calls if c.name in names)
@@ -167,13 +169,23 @@ def _context(node: Node) -> tuple[tuple[Guard, ...], tuple[int, ...], bool]:
                 text = _unparen(_text(cond))
                 if text != "1":  # the wrapper's own "if (1) {" blocks
                     guards.append(Guard(text, branch))
-        if parent.type in _BLOCKS:
+        if parent.type in _BLOCKS and not _is_wrapper(parent):
             blocks.append(
                 child.start_byte if parent.type != "compound_statement" else parent.start_byte
             )
         child = parent
         parent = parent.parent
     return tuple(reversed(guards)), tuple(reversed(blocks)), in_cond
+
+
+def _is_wrapper(node: Node) -> bool:
+    """The ``if (1) {`` blocks a fragment wrapper adds are not real structure."""
+    if node.type == "compound_statement" and node.parent is not None:
+        node = node.parent
+    if node.type != "if_statement":
+        return False
+    cond = node.child_by_field_name("condition")
+    return cond is not None and _unparen(_text(cond)) == "1"
 
 
 def _assigned(call: Node) -> tuple[str | None, bool]:
@@ -224,9 +236,30 @@ def _fn_name(root: Node) -> str:
 
 @lru_cache(maxsize=4096)
 def parse_body(text: str) -> Body:
-    """Structure of one function side's text (whole function or hunk fragments)."""
+    """Structure of a function's text (a whole function, or fragments of one)."""
     src, offset = _source(text)
     root = _PARSER.parse(src.encode("utf-8", "replace")).root_node
+    return _collect(root, text, lambda r: r - offset, wrapped=bool(offset))
+
+
+@lru_cache(maxsize=4096)
+def side_body(side: FunctionSide) -> Body:
+    """Structure of one side of a changed function, parsed the way diffparse parses it
+    (each hunk's run of lines balanced on its own; rows map back to the side's lines)."""
+    from reviewbot.diffparse.cparse import WRAP_NAME, parse_side
+
+    ps = parse_side(side)
+    rows = ps.rows
+
+    def row_of(r: int) -> int:
+        i = rows[r] if 0 <= r < len(rows) else None
+        return -1 if i is None else i
+
+    wrapped = WRAP_NAME.encode() in ps.source[:200]
+    return _collect(ps.tree.root_node, side.text, row_of, wrapped=wrapped)
+
+
+def _collect(root: Node, text: str, row_of: Callable[[int], int], *, wrapped: bool) -> Body:
     calls = []
     for node in _captures(_CALLS, root).get("call", []):
         fn = node.child_by_field_name("function")
@@ -238,7 +271,7 @@ def parse_body(text: str) -> Body:
                 name=_text(fn).replace(" ", ""),
                 args=tuple(_text(a) for a in (args.named_children if args else [])),
                 text=_text(node),
-                row=node.start_point[0] - offset,
+                row=row_of(node.start_point[0]),
                 guards=guards,
                 blocks=blocks,
                 assigned_to=target,
@@ -266,7 +299,7 @@ def parse_body(text: str) -> Body:
                 left=" ".join(left.split()).lstrip("*"),
                 op=op,
                 right=" ".join(right.split()),
-                row=node.start_point[0] - offset,
+                row=row_of(node.start_point[0]),
                 guards=guards,
                 declaration=node.type == "init_declarator",
                 byte=node.start_byte,
@@ -280,20 +313,19 @@ def parse_body(text: str) -> Body:
         conds.append(
             CondSite(
                 text=_unparen(_text(cond)),
-                row=node.start_point[0] - offset,
+                row=row_of(node.start_point[0]),
                 exits=node.type == "if_statement" and _exits(node),
                 byte=node.start_byte,
             )
         )
     conds.sort(key=lambda c: c.byte)
     return Body(
-        name="" if offset else _fn_name(root),
-        params=() if offset else _params(root),
+        name="" if wrapped else _fn_name(root),
+        params=() if wrapped else _params(root),
         calls=tuple(calls),
         assigns=tuple(assigns),
         conds=tuple(conds),
         text=text,
-        offset=offset,
     )
 
 

@@ -45,15 +45,21 @@ class Hit:
         return self.before.own != self.after.own or self.before.touched or self.after.touched
 
     @property
-    def line(self) -> int | None:
-        for reading in (self.after, self.before):
+    def where(self) -> tuple[int | None, Side]:
+        """The line the finding is about, and the side (post-image first) it is on."""
+        sides: tuple[Reading | None, ...] = (self.after, self.before)
+        for reading in sides:
             if reading is not None and reading.primary is not None:
-                return reading.primary
-        for reading in (self.after, self.before):
+                return reading.primary, reading.side
+        for reading in sides:
             if reading is not None and reading.anchors:
-                return reading.anchors[0]
+                return reading.anchors[0], reading.side
         fs = self.fn.after or self.fn.before
-        return fs.first_line if fs is not None else None
+        return (fs.first_line if fs is not None else None), ("after" if self.fn.after else "before")
+
+    @property
+    def line(self) -> int | None:
+        return self.where[0]
 
 
 def _anchor_rows(v: SideView, spec_query: str) -> list[int]:

@@ -162,3 +162,26 @@ def replay_text(
     text = render_steps(headers, steps, cols, width)
     tail = "violates: " + ", ".join(failed) if failed else "no safety property violated"
     return text + "\n" + tail + "\n"
+
+
+Row = tuple[str, str, str, str, str, bool]  # scenario, variant, property, want, got, ok
+
+
+def check_rows(results: Sequence[tuple[str, Mapping[str, str], SimResult]]) -> list[Row]:
+    rows: list[Row] = []
+    for variant, expected, res in results:
+        got = {p.property: p.verdict for p in res.properties}
+        for prop, want in expected.items():
+            have = got.get(prop, "missing")
+            rows.append((res.scenario, variant, prop, want, have, have == want))
+    return rows
+
+
+def check_text(rows: Sequence[Row]) -> str:
+    out = []
+    for sid, variant, prop, want, have, ok in rows:
+        mark = "ok" if ok else f"MISMATCH (got {have})"
+        out.append(f"{sid} {variant}: {prop} {want}  {mark}")
+    bad = sum(1 for r in rows if not r[-1])
+    out.append(f"{len(rows) - bad} of {len(rows)} expected verdicts match")
+    return "\n".join(out) + "\n"

@@ -76,8 +76,8 @@ class _Builder:
         self.ops: list[Op | None] = []
         self.extra_locals: list[tuple[str, Value]] = []
 
-    def emit(self, prog: tuple[Instr, ...], after: int | None) -> None:
-        """Append ``prog``; its fall-through goes to the next op (patched by callers)."""
+    def emit(self, prog: tuple[Instr, ...]) -> None:
+        """Append ``prog``; control falls through to whatever is appended next."""
         for ins in prog:
             self.one(ins)
 
@@ -93,11 +93,11 @@ class _Builder:
             r = _mask(ins.reads, self.shared, self.scope, f"{where} if_ {ins.label!r}")
             at = len(self.ops)
             self.ops.append(None)
-            self.emit(ins.then, None)
+            self.emit(ins.then)
             jump_at = len(self.ops)
             self.ops.append(None)
             else_pc = len(self.ops)
-            self.emit(ins.else_, None)
+            self.emit(ins.else_)
             end = len(self.ops)
             self.ops[at] = Op(
                 "test",
@@ -117,7 +117,7 @@ class _Builder:
             slot = -1 - len(self.extra_locals)  # patched once slots are known
             head = len(self.ops)
             self.ops.append(None)
-            self.emit(ins.body, None)
+            self.emit(ins.body)
             self.ops.append(Op("jump", "", 0, 0, True, then_pc=head, counter=slot))
             end = len(self.ops)
             self.ops[head] = Op(
@@ -150,7 +150,7 @@ def compile_model(model: Model) -> Compiled:
         b = _Builder(shared, scope, t.name)
         for k, _v in t.locals:
             scope[k] = -1  # known name; slot assigned below
-        b.emit(t.program, None)
+        b.emit(t.program)
         pc_slot.append(len(names))
         names.append(f"{t.name}.pc")
         init.append(0 if b.ops else DONE)

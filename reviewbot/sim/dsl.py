@@ -64,7 +64,10 @@ Example (a lost update on a flags word, two CPUs doing load/store)::
     m.at_end("no-lost-bit", "concurrent flag updates never lose a bit",
              lambda s: s["flags"] == 3, reads=("flags",))
 
-``reviewbot.sim.explore.explore(m)`` then finds the interleaving load/load/store/store.
+``reviewbot.sim.runner.simulate("flags", {}, m, check=True)`` then reports
+``no-lost-bit`` violated by load/load/store/store, drawn in two CPU columns. A
+scenario module wraps such a builder in a registry.ScenarioSpec; ``reviewbot sim
+check`` runs every variant against its expected verdicts.
 """
 
 from __future__ import annotations

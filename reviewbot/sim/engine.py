@@ -118,7 +118,12 @@ class Machine:
             return True
         view = self.views[t]
         view.vals = state
-        ok = bool(op.step.guard(view))
+        try:
+            ok = bool(op.step.guard(view))
+        except ModelError:
+            raise
+        except Exception as exc:  # model code is user code: blame it, one line
+            raise self._blame(t, state, exc) from exc
         if self.check:
             self._verify(t, f"guard of {op.label!r}", view, op.reads, 0)
         return ok
@@ -129,8 +134,25 @@ class Machine:
     def bounded(self, state: State) -> bool:
         return any(state[s] == BOUND for s in self.comp.pc_slot)
 
+    def _blame(self, t: int, state: State, exc: Exception) -> ModelError:
+        """A scenario's own code failed: say where, as one actionable line."""
+        pc = state[self.comp.pc_slot[t]]
+        label = self.comp.ops[t][pc].label if pc >= 0 else "?"
+        return ModelError(
+            f"thread {self.comp.thread_names[t]} step {label!r} raised {type(exc).__name__}: {exc}",
+            hint="a bug in the scenario model",
+        )
+
     def fire(self, state: State, t: int) -> tuple[State, tuple[str, ...]]:
         """Run thread ``t``'s next op (it must be enabled): new state and failed asserts."""
+        try:
+            return self._fire(state, t)
+        except ModelError:
+            raise
+        except Exception as exc:  # model code is user code: blame it, one line
+            raise self._blame(t, state, exc) from exc
+
+    def _fire(self, state: State, t: int) -> tuple[State, tuple[str, ...]]:
         comp = self.comp
         slot = comp.pc_slot[t]
         op = comp.ops[t][state[slot]]
@@ -187,7 +209,15 @@ class Machine:
         pv = self.pview
         pv.vals = state
         pv.read = 0
-        ok = bool(pred(pv))
+        try:
+            ok = bool(pred(pv))
+        except ModelError:
+            raise
+        except Exception as exc:  # model code is user code: blame it, one line
+            raise ModelError(
+                f"property {what} raised {type(exc).__name__}: {exc}",
+                hint="a bug in the scenario model",
+            ) from exc
         if self.check and reads is not None and pv.read & ~reads:
             raise ModelError(f"{what} reads {self._names(pv.read & ~reads)} without declaring it")
         return ok

@@ -252,6 +252,9 @@ class Search:
         use_sleep = self.reduction != "none"
 
         canon = self._canon if comp.groups else None
+        pc_slot = comp.pc_slot
+        # access masks by pc; the two extra entries serve pc == DONE (-1) and BOUND (-2)
+        opmasks = [[(op.reads, op.writes) for op in ops] + [(0, 0), (0, 0)] for ops in comp.ops]
         finals_reached = [0]  # final nodes met, reported if the budget stops the walk
 
         def push(state: State, sleep: int) -> tuple[int, int] | None:
@@ -267,14 +270,7 @@ class Search:
                 res.states += 1
                 res.depth = max(res.depth, len(path))
                 self._on_state(state, path)
-                masks = []
-                for t in range(n):
-                    pc = state[comp.pc_slot[t]]
-                    if pc < 0:
-                        masks.append((0, 0))
-                    else:
-                        op = comp.ops[t][pc]
-                        masks.append((op.reads, op.writes))
+                masks = [opmasks[t][state[pc_slot[t]]] for t in range(n)]
                 info = seen[state] = ([t for t in range(n) if m.enabled(state, t)], masks)
             enabled, masks = info
             if not enabled:
@@ -289,7 +285,9 @@ class Search:
                     continue
                 ns, fails = m.fire(state, t)
                 succ.append((t, ns, fails))
-            if len(amp) < len(enabled) and any(s in on_stack for _, s, _ in succ):
+            if len(amp) < len(enabled) and any(
+                (canon(s, 0)[0] if canon else s) in on_stack for _, s, _ in succ
+            ):
                 amp = enabled  # cycle proviso: never postpone a thread around a cycle
                 succ = [(t, *m.fire(state, t)) for t in amp if not sleep >> t & 1]
             if not succ:

@@ -52,11 +52,12 @@ def _wrap(text: str, width: int, indent: str = "", first: str = "") -> list[str]
         if cur:
             lines.append(lead + cur)
             lead, cur = indent, ""
-        while len(lead) + len(word) > width:
-            k = _cut(word, width - len(lead))
-            lines.append(lead + word[:k])
-            lead, word = indent, word[k:]
-        cur = word
+        rest = word
+        while len(lead) + len(rest) > width:
+            k = _cut(rest, width - len(lead))
+            lines.append(lead + rest[:k])
+            lead, rest = indent, rest[k:]
+        cur = rest
     if cur or not lines:
         lines.append((lead + cur).rstrip())
     return lines
@@ -86,7 +87,7 @@ def _changes(step: TraceStep, width: int) -> list[str]:
         return [joined]
     out: list[str] = []
     for item in items:
-        out.extend(_wrap(item, width, "  "))
+        out.extend(_wrap(item, width, "  ", first="  "))
     return out
 
 
@@ -117,7 +118,9 @@ def _layout(
     whole = max(len(h) for h in heads) + GAP  # headers on one line each
     least = max(len(w) for h in heads for w in h.split()) + GAP  # no word broken
     last_room = min(need[shown[-1]], 44)
-    step = max(least, min(whole, (width - last_room) // (n - 1))) if n > 1 else 0
+    # as far apart as the last column's text allows; whole headers if they fit in
+    # an even share of the width; never narrower than the longest header word
+    step = max(least, min(whole, width // n), (width - last_room) // (n - 1)) if n > 1 else 0
     starts = [i * step for i in range(n)]
     return shown, starts, [width - x for x in starts]
 

@@ -16,20 +16,23 @@ small builders of dsl steps, so a scenario reads like the kernel code it stands 
 * asynchronous kernel work (writeback, request completion, reclaim) is a thread of
   its own; an RPC to the server and the processing of its reply are separate steps.
 
-What is shared by several scenarios lives here: the page size, the quiesce counter
-that lets completion threads stop once nothing can start more I/O, and the
-read-modify-write of a flags word in its plain and atomic forms (set_flag with
-atomic=no|yes). Operations used by one scenario only (getattr, write completion,
-evict, map_blocks, buffered_write) live in that scenario's module, next to the
-docstring that says which kernel functions each step stands for.
+Shared pieces live here: the page size; the quiesce counter that lets completion
+threads stop once nothing can start more I/O; the read-modify-write of a flags word
+in its plain and atomic forms (set_flag, atomic=no|yes); the netfs page cache and
+writeback machinery (->writepages passes, synchronous or queued write RPCs, the
+write completion with updates_remote_size=yes|no). Operations that only one scenario
+composes (getattr, evict, map_blocks, buffered_write, the iomap write path) live in
+that scenario's module, next to the docstring saying which kernel functions each
+step stands for.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from reviewbot.sim.dsl import Instr, Model, Step, Value, step
+from reviewbot.sim.dsl import Instr, Model, Step, Value, await_, if_, step
 
 PAGE = 4096
 
@@ -140,3 +143,153 @@ def serial_results(start: int, ops: Sequence[tuple[str, int]]) -> frozenset[int]
             v = v | bit if op == "set" else v & ~bit
         out.add(v)
     return frozenset(out)
+
+
+# --------------------------------------------------------------------------- netfs writeback
+#
+# A network filesystem's page cache over folios ``folio1``, ``folio2`` ... with the
+# fields data/dirty/writeback/locked/queued, an inode (``i_size``, ``remote_i_size``)
+# and the server's copy (``srv.size``, ``srv.data``: one entry per page). Write RPCs
+# are named after 9p (p9_client_write(), v9fs_issue_write()); cifs
+# (smb2_async_writev() and its callback), afs, ceph and nfs follow the same steps.
+
+
+@dataclass(frozen=True)
+class Netfs:
+    """How a netfs-style filesystem writes back: the shape the knobs select."""
+
+    data: Mapping[int, str]  # folio index -> the tag its write puts there
+    sync: bool  # ->writepages sends each write RPC inline (9p) or queues it
+    updates_remote_size: bool  # the write reply raises remote_i_size
+
+
+def server_store(data: tuple[Any, ...], idx: int, value: Any) -> tuple[Any, ...]:
+    out = list(data)
+    out[idx] = value
+    return tuple(out)
+
+
+def writeback_visit(s: Any, i: int) -> dict[str, Any]:
+    """writeback_iter() visiting folio i with its lock held: what changes."""
+    f = f"folio{i}"
+    if not s[f"{f}.dirty"] or s[f"{f}.writeback"]:
+        return {"what": f"{f} clean, skipped"}
+    if i * PAGE >= s["i_size"]:
+        # netfs_write_folio(): a folio wholly beyond EOF is not written.
+        return {f"{f}.dirty": False, "what": f"{f} beyond EOF: dropped"}
+    return {f"{f}.dirty": False, f"{f}.writeback": True, "what": f"folio_start_writeback({f})"}
+
+
+def write_rpc(fs: Netfs, i: int) -> list[Instr]:
+    """The write subrequest of folio i: the RPC reaching the server, the processing
+    of its reply (write_completion with updates_remote_size=yes|no), then
+    folio_end_writeback()."""
+    f = f"folio{i}"
+    end = (i + 1) * PAGE
+    body: list[Instr] = [
+        step(
+            f"p9_client_write({f}): server stores {fs.data[i]}",
+            reads=(f"{f}.data", "srv.size", "srv.data"),
+            writes=("srv.size", "srv.data"),
+            effect=lambda s: {
+                "srv.data": server_store(s["srv.data"], i, s[f"{f}.data"]),
+                "srv.size": max(s["srv.size"], end),
+            },
+            show=("srv.size",),
+        ),
+    ]
+    if fs.updates_remote_size:
+        body.append(
+            step(
+                "v9fs_issue_write(): remote_i_size = {remote_i_size}",
+                reads=("remote_i_size",),
+                writes=("remote_i_size",),
+                effect=lambda s: {"remote_i_size": max(s["remote_i_size"], end)},
+            )
+        )
+    body.append(
+        step(
+            f"folio_end_writeback({f})",
+            writes=(f"{f}.writeback",),
+            effect=lambda s: {f"{f}.writeback": False},
+        )
+    )
+    return body
+
+
+def write_issuer(fs: Netfs, i: int, issuers: int) -> list[Instr]:
+    """Asynchronous issue: a thread per folio sends its write once ->writepages
+    queued it (or stops once no thread can queue it any more)."""
+    f = f"folio{i}"
+    gate = quiet(issuers)
+    return [
+        await_(
+            f"netfs_issue_write({f})",
+            lambda s: s[f"{f}.queued"] or gate(s),
+            reads=(f"{f}.queued", QUIET),
+            effect=lambda s: {"go": s[f"{f}.queued"]},
+            show=(),
+        ),
+        if_(lambda s: s["go"], write_rpc(fs, i)),
+    ]
+
+
+def writepages(fs: Netfs, fn: str, folios: Sequence[int], *, last: bool) -> list[Instr]:
+    """One pass of ->writepages (netfs_writepages()) over ``folios`` in index order.
+
+    Asynchronous issue: start writeback and queue the write for the folio's issuer
+    thread. Synchronous issue (9p): under netfs wb_lock, taken only when the mapping
+    has dirty folios (filemap_fdatawrite_wbc() returns at once otherwise), each write
+    RPC and its reply are done inline by the caller. Locals: what, started, held."""
+    dirty = tuple(f"folio{i}.dirty" for i in folios)
+    prog: list[Instr] = []
+    if fs.sync:
+
+        def take(s: Any) -> dict[str, Any]:
+            if any(s[d] for d in dirty):
+                return {"wb_lock": True, "held": True, "what": "mutex_lock(wb_lock)"}
+            return {"held": False, "what": "nothing dirty"}
+
+        prog.append(
+            step(
+                f"{fn}: {{what}}",
+                reads=(*dirty, "wb_lock"),
+                writes=("wb_lock",),
+                guard=lambda s: not s["wb_lock"] or not any(s[d] for d in dirty),
+                effect=take,
+                show=(),
+            )
+        )
+    visits: list[Instr] = []
+    for i in folios:
+        f = f"folio{i}"
+
+        def eff(s: Any, i: int = i) -> dict[str, Any]:
+            out = writeback_visit(s, i)
+            started = bool(out.get(f"folio{i}.writeback"))
+            if started and not fs.sync:
+                out[f"folio{i}.queued"] = True
+            out["started"] = started
+            return out
+
+        visits.append(
+            step(
+                f"{fn}: {{what}}",
+                reads=(f"{f}.dirty", f"{f}.writeback", f"{f}.locked", "i_size"),
+                writes=(f"{f}.dirty", f"{f}.writeback", f"{f}.queued"),
+                guard=lambda s, f=f: not s[f"{f}.locked"],
+                effect=eff,
+            )
+        )
+        if fs.sync:
+            visits.append(if_(lambda s: s["started"], write_rpc(fs, i)))
+    if fs.sync:
+        unlock_wb = step(
+            "mutex_unlock(wb_lock)", writes=("wb_lock",), effect=lambda s: {"wb_lock": False}
+        )
+        prog.append(if_(lambda s: s["held"], [*visits, unlock_wb]))
+    else:
+        prog += visits
+    if last:
+        prog.append(returns(f"{fn}: done"))
+    return prog

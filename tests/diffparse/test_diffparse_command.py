@@ -7,7 +7,7 @@ import json
 import sys
 
 import pytest
-from helpers import FIX
+from diffparse_helpers import FIX
 
 from reviewbot.cli import main
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from helpers import patch_of, patches, synthetic
+from diffparse_helpers import patch_of, patches, synthetic
 
 from reviewbot.diffparse.repair import scan
 

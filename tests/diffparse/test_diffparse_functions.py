@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import itertools
 
-from helpers import patch_of, patches
+import pytest
+from diffparse_helpers import patch_of, patches
 
 from reviewbot.diffparse import changed_functions, functions_in_source
-from reviewbot.diffparse.cparse import language, parse_side
-from reviewbot.diffparse.owners import hint_name
+from reviewbot.diffparse.cparse import brace_balance, language, parse_side
+from reviewbot.diffparse.owners import code_only, hint_name
 from reviewbot.model import ChangedFunction
 
 
@@ -140,3 +141,28 @@ def test_comment_only_change_does_not_mark_the_hint_function() -> None:
         "+/**\n+ * after_me - a new helper\n+ */\n+int after_me(void)\n+{\n+}\n"
     )
     assert [c.name for c in changed_functions(p)] == ["after_me"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expect"),
+    [
+        ("} else {", (1, 1, False, False)),
+        (" * see foo() { */ {", (0, 1, True, False)),
+        ("a { /* } */ \"}\" '{'", (0, 1, False, False)),
+        ("x = 1; /* {", (0, 0, False, True)),
+        ("y(); // }", (0, 0, False, False)),
+    ],
+)
+def test_brace_balance_skips_comments_and_strings(
+    text: str, expect: tuple[int, int, bool, bool]
+) -> None:
+    assert brace_balance(text) == expect
+
+
+def test_code_only_follows_block_comments_across_lines() -> None:
+    assert code_only(["a(); /* x {", " * } y", " */ b(); // {", "c();"]) == [
+        "a(); ",
+        "",
+        " b(); ",
+        "c();",
+    ]

@@ -5,7 +5,7 @@ Only ReviewbotError may escape, and its text must be one actionable line.
 
 from __future__ import annotations
 
-from helpers import FIX
+from diffparse_helpers import FIX
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from helpers import patches
+from diffparse_helpers import patches
 
 from reviewbot.diffparse import changed_functions
 from reviewbot.model import Patch

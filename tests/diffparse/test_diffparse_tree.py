@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import patch_of
+from diffparse_helpers import patch_of
 
 from reviewbot.diffparse import changed_functions, map_functions
 from reviewbot.errors import InputError
@@ -113,3 +113,31 @@ def test_not_a_git_tree(tmp_path: Path, repo_and_diff: tuple[Path, str]) -> None
     _repo, diff = repo_and_diff
     with pytest.raises(InputError, match="not a git checkout"):
         changed_functions(patch_of(mail(diff)), tree=str(tmp_path / "nowhere"))
+
+
+def test_file_images_give_unchanged_functions(repo_and_diff: tuple[Path, str]) -> None:
+    from reviewbot.diffparse import file_images, functions_in_source
+
+    repo, diff = repo_and_diff
+    (fc,) = patch_of(mail(diff)).files
+    images = file_images(fc, str(repo))
+    assert images is not None and images[0] == OLD and images[1] == NEW
+    names = [f.name for f in functions_in_source(images[1])]
+    assert names == ["examplefs_fetch", "examplefs_getattr"]
+
+
+def test_parse_command_with_tree(
+    repo_and_diff: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from reviewbot.cli import main
+
+    repo, diff = repo_and_diff
+    msg = tmp_path / "p.eml"
+    msg.write_text(mail(diff))
+    with pytest.raises(SystemExit) as exit_:
+        main(["parse", str(msg), "--tree", str(repo)])
+    out = capsys.readouterr().out
+    assert exit_.value.code == 0
+    assert "before: lines 9-25, whole function" in out
+    assert "after: lines 9-28, whole function" in out
+    assert "call generic_fillattr(idmap, request_mask, inode, stat)" in out

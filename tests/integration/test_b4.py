@@ -21,10 +21,8 @@ pytestmark = pytest.mark.integration
 # Patches b4 can apply from a single-message mbox (a "Re:" carrying a patch is not one).
 FIXTURES = [
     "seed-001-netfs-9p-umount-race-v3.mbox",
-    "seed-002-ext2-iomap-seq-counter.mbox",
     "seed-003-bcachefs-revert-lockless-buffered-io.mbox",
     "seed-004-iomap-write-validity-checks.mbox",
-    "neg-02-9p-setattr-dotl-valid-iattrs.mbox",
     "neg-06-nfs-getattr-no-statx-btime.mbox",
 ]
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -74,6 +72,10 @@ def _b4_am_check(fixture: Path, env: dict[str, str], work: Path) -> tuple[str, b
 
 
 def test_b4_am_check_shows_reviewbot_findings(tmp_path: Path, isolated: dict[str, str]) -> None:
+    """`b4 am --check` lists reviewbot's terse lines under each patch. On the same
+    message, `--format b4` prints the JSON that b4 review's check runner parses, a
+    list of {tool, status: pass|warn|fail, summary, url, details}. b4 runs
+    review-perpatch-check-cmd only inside its TUI, so that shape is checked here."""
     need("git", "needed to hold b4's configuration")
     need("b4", "installed from PyPI by the test extras: pip install -e '.[test]'")
     env = isolated
@@ -91,29 +93,15 @@ def test_b4_am_check_shows_reviewbot_findings(tmp_path: Path, isolated: dict[str
         if not lines:
             assert "reviewbot: passed all checks" in shown, (name, shown)
         assert "Exited with error code" not in shown, (name, shown)
-    assert with_findings, "no fixture produced a finding through b4"
 
-
-def test_b4_review_json_is_what_b4_accepts(tmp_path: Path, isolated: dict[str, str]) -> None:
-    """`b4 review` runs its check commands only inside its TUI, so this checks the JSON
-    `--format b4` prints for the message b4 hands over against b4's documented shape:
-    a list of {tool, status: pass|warn|fail, summary, url, details}."""
-    need("git", "needed to hold b4's configuration")
-    need("b4", "installed from PyPI by the test extras: pip install -e '.[test]'")
-    env = isolated
-    _configure(env)
-    for name in FIXTURES:
-        _shown, fed = _b4_am_check(mail_fixture(name), env, tmp_path)
-        proc = run(["reviewbot", "check", "--format", "b4", "-"], env, stdin=fed, ok=(0, 1))
-        data = json.loads(proc.stdout)
+        review = run(["reviewbot", "check", "--format", "b4", "-"], env, stdin=fed, ok=(0, 1))
+        assert review.returncode == terse.returncode, name
+        data = json.loads(review.stdout)
         assert isinstance(data, list) and data, name
         for entry in data:
             assert set(entry) >= {"tool", "status", "summary"}, name
             assert entry["status"] in ("pass", "warn", "fail"), name
-            assert all(
-                isinstance(entry.get(k, ""), str) for k in ("tool", "summary", "url", "details")
-            )
+            assert all(isinstance(entry.get(k, ""), str) for k in ("summary", "url", "details"))
             if entry.get("details"):  # b4's TUI lists details given as a JSON list
-                assert isinstance(json.loads(entry["details"]), list), name
-        # Exit 1 (findings) may still be all "pass": a verdict of "fixes" is good news.
-        assert (proc.returncode == 1) == any(e.get("details") for e in data), name
+                assert 0 < len(json.loads(entry["details"])) <= len(lines), name
+    assert with_findings, "no fixture produced a finding through b4"

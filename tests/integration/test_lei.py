@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import email
 import re
+import shlex
 import sqlite3
 from email import policy
 from pathlib import Path
 
 import pytest
 
-from .conftest import mail_fixture, need, run
+from .conftest import REPO, mail_fixture, need, run
 
 pytestmark = pytest.mark.integration
 
@@ -80,7 +81,7 @@ def test_watch_reviews_only_what_lei_up_added(tmp_path: Path, isolated: dict[str
 
 
 def test_lei_up_alert_runs_watch(tmp_path: Path, isolated: dict[str, str]) -> None:
-    """The README's `lei up --alert=...` line: lei starts watch after writing new mail."""
+    """The README's `lei up --alert=...` and cron lines: watch runs after lei up."""
     need("lei", "Debian package 'lei', from public-inbox")
     env = isolated
     out, drafts = tmp_path / "lei-out", tmp_path / "drafts"
@@ -89,13 +90,32 @@ def test_lei_up_alert_runs_watch(tmp_path: Path, isolated: dict[str, str]) -> No
     run(["lei", "import", "--in-format=mboxrd", str(mail_fixture(singles[0]))], env)
     run(["lei", "q", "-o", f"maildir:{out}", "z:1.."], env)
     run(["lei", "import", "--in-format=mboxrd", str(mail_fixture(singles[1]))], env)
-    alert = f"reviewbot watch {out} --drafts {drafts} --from reviewer@example.org --quiet"
-    run(["lei", "up", f"--alert={alert}", str(out)], env)
+    run(["git", "config", "--global", "user.email", "reviewer@example.org"], env)
+    # The README's line, verbatim but for the paths.
+    readme = (REPO / "README.md").read_text().split("<!-- section: lei -->", 1)[1]
+    [line] = [ln.strip() for ln in readme.splitlines() if ln.strip().startswith("lei up --alert")]
+    line = line.replace("/home/me/Mail/lei/9p", str(out)).replace("~/Mail/lei/9p", str(out))
+    line = line.replace("/home/me/Mail/drafts", str(drafts))
+    assert "/home/me" not in line and "~" not in line
+    run(shlex.split(line), env)
     conn = sqlite3.connect(drafts / ".reviewbot-state.sqlite")
     done = {r[0] for r in conn.execute("SELECT msgid FROM messages WHERE status IS NOT NULL")}
     conn.close()
     ids = _msgids(mail_fixture(singles[0])) | _msgids(mail_fixture(singles[1]))
     assert done == ids
+
+    # The README's cron line (its command part), after one more message arrives.
+    third = "seed-001-netfs-9p-umount-race.mbox"
+    run(["lei", "import", "--in-format=mboxrd", str(mail_fixture(third))], env)
+    [cron] = [ln.strip() for ln in readme.splitlines() if ln.strip().startswith("*/15 ")]
+    command = cron.split(None, 5)[5].replace("~/Mail/lei/9p", str(out))
+    command = command.replace("~/Mail/drafts", str(drafts))
+    assert "~" not in command
+    run(["sh", "-c", command], env, ok=(0, 1))
+    conn = sqlite3.connect(drafts / ".reviewbot-state.sqlite")
+    done = {r[0] for r in conn.execute("SELECT msgid FROM messages WHERE status IS NOT NULL")}
+    conn.close()
+    assert done == ids | _msgids(mail_fixture(third))
 
 
 def test_incomplete_series_from_lei_waits_then_no_wait_reviews_it(
@@ -117,3 +137,22 @@ def test_incomplete_series_from_lei_waits_then_no_wait_reviews_it(
     assert waiting["waiting"] == 1 and part not in _reviewed(state)
     now = _summary(run([*base, "--no-wait"], env, ok=(0, 1)).stdout)
     assert now["waiting"] == 0 and part in _reviewed(state)
+
+
+def test_readme_systemd_units_pass_systemd_analyze(
+    tmp_path: Path, isolated: dict[str, str]
+) -> None:
+    """The timer and service units of the README, as systemd itself reads them."""
+    need("systemd-analyze", "from the systemd package")
+    env = isolated
+    section = (REPO / "README.md").read_text().split("<!-- section: lei -->", 1)[1]
+    section = section.split("<!-- section:", 1)[0]
+    units = re.findall(r"`~/\.config/systemd/user/([\w.-]+)`:\n\n((?:    .*\n|\n)+)", section)
+    assert [name for name, _ in units] == ["reviewbot-watch.service", "reviewbot-watch.timer"]
+    paths = []
+    for name, body in units:
+        path = tmp_path / name
+        path.write_text("\n".join(ln[4:] for ln in body.rstrip().splitlines()) + "\n")
+        paths.append(str(path))
+    proc = run(["systemd-analyze", "verify", "--user", *paths], env)
+    assert proc.stderr.strip() == "", proc.stderr  # unknown keys are only warned about

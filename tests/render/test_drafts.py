@@ -62,3 +62,24 @@ def test_one_draft_per_message_with_findings_and_summary_for_cover() -> None:
     assert "[PATCH 2/2] b\n  - nothing to report" in body
     ids = {d.message["Message-ID"] for d in with_summary}
     assert len(ids) == 2
+
+
+def test_mbox_stream_reads_back_as_separate_messages(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import mailbox
+
+    reports = tuple(
+        factory.report(
+            factory.finding(v),
+            msg=factory.message(msgid=f"m{i}@example.net", subject=Subject(f"[PATCH] {v}", v)),
+        )
+        for i, v in enumerate(("fixes", "introduces", "remains"))
+    )
+    drafts = build_drafts(Run(reports), now=factory.NOW, from_=factory.ME, domain="example.org")
+    path = tmp_path / "drafts.mbox"
+    path.write_bytes(as_mbox(drafts))
+    box = mailbox.mbox(str(path))
+    assert [m["In-Reply-To"] for m in box] == [
+        "<m0@example.net>",
+        "<m1@example.net>",
+        "<m2@example.net>",
+    ]

@@ -189,3 +189,27 @@ def test_always_lists_what_was_checked() -> None:
     body = em.get_content()
     assert "nothing to ask about in this patch.\n\nIt checked these races" in body
     assert "evict-without-waiting-for-io (evict-vs-async-io, no-io-after-free)" in body
+
+
+@pytest.mark.parametrize("verdict", ["fixes", "introduces", "remains", "inconclusive"])
+def test_sparse_findings_still_render(verdict: str) -> None:
+    """No simulation results, no file, no function, no facts: still a sane draft."""
+    bare = factory.finding(
+        verdict,
+        file="",
+        function="",
+        line=None,
+        hunk=None,
+        facts=(),
+        sim_before=None,
+        sim_after=None,
+        title="",
+        message="",
+        invariant="",
+    )
+    em = render_reply(
+        factory.report(bare), now=factory.NOW, msgid="reviewbot-1@example.org", from_=factory.ME
+    )
+    assert em is not None
+    body = em.get_content()
+    assert "Verdict:" in body and "\n-- \n" in body

@@ -71,6 +71,12 @@ def test_synthetic_golden(name: str) -> None:
     golden.check(f"synthetic/{name}.eml", data)
 
 
+@pytest.fixture(autouse=True)
+def _no_user_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A personal ~/.config/reviewbot/config.toml must not change the golden drafts."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+
+
 def fixture_drafts(path: Path, *, summary: bool = False) -> bytes:
     from reviewbot import pipeline
 

@@ -157,3 +157,15 @@ def test_write_lock_from_the_outermost_caller() -> None:
     assert ROLES["buffered-write"](view)
     obs = EXTRACTORS["writelock.inode_lock"](view)
     assert obs is not None and obs.value == "always" and obs.via == "w_outer"
+
+
+def test_getattr_holding_the_inode_lock_across_the_reply() -> None:
+    locked = GETATTR.replace("FLUSH", "inode_lock(inode); filemap_write_and_wait(m)").replace(
+        "generic_fillattr", "inode_unlock(inode); generic_fillattr"
+    )
+    obs = EXTRACTORS["getattr.getattr_lock"](_view(locked))
+    assert obs is not None and obs.value == "inode_lock"
+    early = GETATTR.replace(
+        "FLUSH", "inode_lock(inode); filemap_write_and_wait(m); inode_unlock(inode)"
+    )
+    assert EXTRACTORS["getattr.getattr_lock"](_view(early)) is None

@@ -197,7 +197,7 @@ def test_render_columns_fits_and_marks_the_violation(fake_registry: None) -> Non
         lines = text.splitlines()
         assert all(len(line) <= width for line in lines), text
         assert text.isascii()
-        assert lines[0].startswith("CPU0 (setattr)")
+        assert lines[0].startswith("CPU0")  # headers may wrap at 40 columns
         assert "<-- concurrent flag updates" in text
         assert all(line == line.rstrip() for line in lines)
     text = render_columns(res, p)
@@ -228,8 +228,21 @@ def test_render_wraps_long_labels_inside_the_column() -> None:
     res = simulate("long", {}, m)
     p = prop(res, "small")
     text = render_columns(res, p, 78)
-    assert all(len(line) <= 78 for line in text.splitlines()), text
-    assert "<-- i_size stays below 4" in text.replace("\n", " ") or "stays below" in text
+    lines = text.splitlines()
+    assert all(len(line) <= 78 for line in lines), text
+    assert lines[-2].strip() == "i_size = 4" and lines[-1] == "<-- i_size stays below 4"
+    # words are never split; an identifier too long for its column breaks after "_"
+    # or "(" and its pieces gain no space
+    assert text.count("a_very_long_kernel_function_name_for_the_column(") >= 1
+    assert "inod e" not in text and text.count("words") == 4
+    for line in lines[3:]:
+        body = line.strip()
+        if body.startswith("a_very") and "(" not in body:
+            assert body.endswith("_"), line
+    # continuation lines sit inside their step's column, indented past its start
+    cpu1 = lines[0].index("CPU1")
+    first = next(i for i, ln in enumerate(lines) if ln.startswith(" " * cpu1 + "a_very"))
+    assert lines[first + 1].startswith(" " * (cpu1 + 4)) and lines[first + 1].strip()
 
 
 def test_results_are_deterministic_across_processes() -> None:
@@ -285,6 +298,28 @@ def test_cli_run_list_replay(fake_registry: None) -> None:
     assert code == 2 and "UNREACHABLE" in out
     code, out = _cli(["sim", "run", "toy-abba", "--check"])
     assert code == 1
+    code, out = _cli(["sim", "check", "toy-flags"])
+    assert code == 0 and "2 of 2 expected verdicts match" in out
+
+
+def test_cli_check_reports_a_wrong_expectation(
+    fake_registry: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wrong = dict(FAKE)
+    spec = FAKE["toy-flags"]
+    wrong["toy-flags"] = ScenarioSpec(
+        spec.id,
+        spec.title,
+        spec.summary,
+        spec.knobs,
+        spec.knob_docs,
+        spec.defaults,
+        {"buggy": Variant({"atomic": "no"}, {"no-lost-bit": "holds"})},
+        spec.build,
+    )
+    monkeypatch.setattr(registry, "_CACHE", wrong)
+    code, out = _cli(["sim", "check", "toy-flags"])
+    assert code == 1 and "MISMATCH (got violated)" in out
 
 
 def test_cli_usage_errors(fake_registry: None) -> None:
@@ -296,3 +331,13 @@ def test_cli_usage_errors(fake_registry: None) -> None:
     assert code == 2
     code, msg = _cli(["sim", "run", "toy-flags", "--variant", "nope"])
     assert code == 2
+
+
+def test_scenario_code_errors_become_one_line_model_errors() -> None:
+    m = Model("oops")
+    m.var("x", 0)
+    m.thread(
+        "t", [step("x = 1 / x", reads=("x",), writes=("x",), effect=lambda s: {"x": 1 // s["x"]})]
+    )
+    with pytest.raises(ModelError, match=r"thread t step 'x = 1 / x' raised ZeroDivisionError"):
+        explore(compile_model(m))

@@ -112,3 +112,28 @@ def atomic(view: SideView) -> Observed | None:
     return Observed(
         "yes", f"{view.name}() changes {f} atomically ({text})", tuple(u[1] for u in ups)
     )
+
+
+def _bit_of(text: str) -> str:
+    return re.sub(r"[~()\s]|BIT|1U?L*\s*<<", "", text)
+
+
+def bits(view: SideView) -> Observed | None:
+    """ "two" when the updates the patch shows change different bits of the word."""
+    mine = {f for f, _row, _ok, _t in updates(view)}
+    if not mine:
+        return None
+    seen: set[str] = set()
+    for body in [*view.peers.values(), view.body]:
+        for a in _rmws(body):
+            if field_of(a.left) in mine:
+                seen.add(_bit_of(a.right))
+        for c in body.calls:
+            writes = c.name in ATOMIC_BITOPS | _NONATOMIC and len(c.args) >= 2
+            if writes and field_of(c.args[-1]) in mine:
+                seen.add(_bit_of(c.args[0]))
+    if len(seen) < 2:
+        # One visible bit is no evidence that code the patch does not show leaves the
+        # word's other bits alone: the documented default (two) applies, marked assumed.
+        return None
+    return Observed("two", f"the updates change different bits ({', '.join(sorted(seen))})")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from reviewbot.rules.context import Observed, SideView
-from reviewbot.rules.cst import Body, CondSite
+from reviewbot.rules.cst import Body, CallSite, CondSite
 from reviewbot.rules.extract.common import code, has_param
 
 _RANGE = re.compile(r"iomap\s*\.\s*(offset|length)|iomap->(offset|length)")
@@ -160,3 +160,44 @@ def revalidate_at(view: SideView) -> Observed | None:
     if before:
         return Observed("before_folio_lock", "the check precedes the folio lock")
     return None
+
+
+_ONE_BLOCK = re.compile(r"s_blocksize\b|i_blocksize\s*\(|^\s*1\s*<<\s*[\w>.-]*blkbits\s*$")
+_NOT_LOOKUP = frozenset({"READ_ONCE", "WRITE_ONCE", "smp_rmb", "smp_wmb"})
+
+
+def _map_calls(view: SideView) -> list[CallSite]:
+    """Calls that fill the cached mapping (they are handed the iomap)."""
+    return [c for c in view.body.calls if any(re.search(r"&\s*\w+->iomap\b", a) for a in c.args)]
+
+
+def map_extent(view: SideView) -> Observed | None:
+    """Does each call map exactly one block (nothing to reuse), or a longer extent?"""
+    if not _reuse_checks(view):
+        return None
+    calls = _map_calls(view)
+    if not calls:
+        return None
+    call = calls[-1]
+    if any(_ONE_BLOCK.search(a) for a in call.args):
+        return Observed("block", f"{call.name}() maps exactly one block per call", (call.row,))
+    return Observed("multi", f"{call.name}() maps a multi-block extent", (call.row,))
+
+
+def cookie_order(view: SideView) -> Observed | None:
+    """Is the cookie sampled before the mapping is looked up, or after?"""
+    stores = [a for a in view.body.assigns if a.left.endswith("validity_cookie")]
+    checks = _reuse_checks(view)
+    if not stores or not checks:
+        return None
+    start = checks[0][0].byte
+    lookups = [
+        c
+        for c in view.body.calls
+        if c.byte > start and not c.in_condition and c.name not in _NOT_LOOKUP
+    ]
+    if not lookups:
+        return None
+    if stores[0].byte < lookups[0].byte:
+        return Observed("before_lookup", f"the cookie is sampled before {lookups[0].name}()")
+    return Observed("after_lookup", f"the cookie is sampled after {lookups[0].name}()")

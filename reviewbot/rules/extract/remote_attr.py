@@ -36,29 +36,46 @@ def _fills_kstat(view: SideView) -> bool:
     return bool(stat) and any(a.left.startswith(f"{stat}->") for a in view.body.assigns)
 
 
+_DERIVED = re.compile(
+    r"^\w+\(\s*(inode|d_inode\([^()]*\)|file_inode\([^()]*\))\s*\)$|^container_of\(\s*inode\b"
+)
+
+
+def _inode_like(view: SideView) -> re.Pattern[str]:
+    """Arguments that reach the inode: inode, d_inode(...), or a local converted from it
+    (``ei = EXAMPLEFS_I(inode)``, ``vnode = AFS_FS_I(inode)``)."""
+    names = set()
+    for a in view.body.assigns:
+        left = a.left.split()[-1] if a.left.split() else ""
+        if re.fullmatch(r"\w+", left) and _DERIVED.search(a.right.strip()):
+            names.add(left)
+    extra = "|".join(rf"\b{re.escape(n)}\b" for n in sorted(names))
+    return re.compile(_INODE.pattern + (f"|{extra}" if extra else ""))
+
+
 def request_call(view: SideView) -> tuple[CallSite, CallSite | None] | None:
     """The call that fetches attributes from the server, and the call applying them."""
+    inode = _inode_like(view)
     calls = [c for c in view.body.calls if c.name not in FILL_KSTAT | FLUSH_START | FLUSH_WAIT]
     for req in calls:
         target = req.assigned_to
-        if not target or not re.fullmatch(r"\w+", target):
-            continue
+        if not target or not re.fullmatch(r"\w+", target) or _INODE.search(target):
+            continue  # "inode = d_inode(dentry)" fetches nothing from a server
         for app in calls:
             if app.byte <= req.byte or len(app.args) < 2:
                 continue
-            if any(a.strip() == target for a in app.args) and any(
-                _INODE.search(a) for a in app.args if a.strip() != target
-            ):
+            others = [a for a in app.args if not re.search(rf"\b{re.escape(target)}\b", a)]
+            if any(a.strip() == target for a in app.args) and any(inode.search(a) for a in others):
                 return req, app
     flushes = [c for c, _ in expanded(view, view.body) if c.name in FLUSH_START | FLUSH_WAIT]
     if flushes:
         first = min(f.byte for f in flushes)
         for req in calls:
-            takes_inode = any(_INODE.search(a) for a in req.args)
+            takes_inode = any(inode.search(a) for a in req.args)
             if req.byte > first and takes_inode and not _is_flush_helper(view, req):
                 # "apply(st, inode, ...)" with the request itself outside the hunks.
                 reply = [
-                    a for a in req.args if re.fullmatch(r"\w+", a.strip()) and not _INODE.search(a)
+                    a for a in req.args if re.fullmatch(r"\w+", a.strip()) and not inode.search(a)
                 ]
                 return req, (req if reply and len(req.args) >= 2 else None)
     return None
@@ -209,4 +226,28 @@ def completion_updates_remote_size(view: SideView) -> Observed | None:
                 "remote_i_size" in g.cond and ">" in g.cond for g in a.guards
             ):
                 return Observed("yes", f"{name}() advances remote_i_size after a write", (), name)
+    return None
+
+
+_RWSEM_LOCKS = frozenset({"inode_lock", "inode_lock_shared", "inode_lock_nested"})
+
+
+def getattr_lock(view: SideView) -> Observed | None:
+    """Does the getattr hold the inode lock (which writers take) across flush and reply?"""
+    found = request_call(view)
+    if found is None:
+        return None
+    req, app = found
+    last = app or req
+    for call in view.body.calls:
+        held = call.name in _RWSEM_LOCKS or (
+            call.name.startswith(("down_read", "down_write"))
+            and any("i_rwsem" in a for a in call.args)
+        )
+        if held and call.byte < req.byte:
+            unlocks = [c for c in view.body.calls if "unlock" in c.name or c.name.startswith("up_")]
+            if not any(call.byte < u.byte < last.byte for u in unlocks):
+                return Observed(
+                    "inode_lock", f"{view.name}() holds {call.name}() until the reply is applied"
+                )
     return None

@@ -29,13 +29,13 @@ Shortest counterexample of ``pre-patch``: the completion has released the folio,
 truncate_inode_pages_final() no longer waits, the umount frees the fid, and the
 completion's p9_fid_put() runs on freed memory::
 
-  CPU0 (umount)                 CPU1 (netfs-io)
-  -------------                 ---------------
+  CPU0 (umount)    CPU1 (netfs-io)
+  -------------    ---------------
   evict(): I_FREEING, ->evict_inode()
     evicting = true
-                                p9_client_write() reply
-                                netfs collector: folio_end_writeback()
-                                  folio.writeback = false
+                   p9_client_write() reply
+                   netfs collector: folio_end_writeback()
+                     folio.writeback = false
   truncate_inode_pages_final()
     folio.present = false
   clear_inode()
@@ -44,13 +44,12 @@ completion's p9_fid_put() runs on freed memory::
     inode.alive = false
   v9fs_kill_super() -> p9_client_destroy(): fids freed
     fid.alive = false
-                                clear NETFS_RREQ_IN_PROGRESS
-                                  rreq.in_progress = false
-                                netfs_free_request() -> v9fs_free_request():
-                                    p9_fid_put(fid)
-                                  rreq.alive = false
-                                <-- no I/O completion touches a freed fid or
-                                inode
+                   clear NETFS_RREQ_IN_PROGRESS
+                     rreq.in_progress = false
+                   netfs_free_request() -> v9fs_free_request():
+                       p9_fid_put(fid)
+                     rreq.alive = false
+                   <-- no I/O completion touches a freed fid or inode
 
 This is the commit message's story: netfslib unlocks the pages and clears IN_PROGRESS before
 it destroys the objects, and nothing else tells eviction the request still lives.
@@ -180,7 +179,7 @@ def build(k: Mapping[str, str]) -> Model:
 
 SCENARIO = ScenarioSpec(
     id="evict-vs-async-io",
-    title="inode eviction does not wait for outstanding asynchronous I/O",
+    title="eviction does not wait for async I/O completion",
     summary=(
         "->evict_inode/umount frees the inode and the fids while a netfs request "
         "that still holds them is completing"

@@ -25,14 +25,29 @@ confirms it: ``pre-patch`` holds; the plain accesses are still a data race KCSAN
 reports, which this invariant does not judge). With two bits the clear's store writes
 back a stale copy of the other bit. Shortest counterexample of ``two-bits-plain``::
 
-  CPU0 (getattr)                CPU1 (writeback)
-  --------------                ----------------
+  CPU0 (getattr)    CPU1 (writeback)
+  --------------    ----------------
   load cache_validity (for &= ~INVALID_ATTR)
-                                load cache_validity (for |= MTIME_UNCERTAIN)
-                                store cache_validity |= MTIME_UNCERTAIN
-                                  cache_validity = 3
+                    load cache_validity (for |= MTIME_UNCERTAIN)
+                    store cache_validity |= MTIME_UNCERTAIN
+                      cache_validity = 3
   store cache_validity &= ~INVALID_ATTR
     cache_validity = 0  <-- concurrent flag updates never lose a bit
+
+Who writes the word, read from the seed's diff. Before it: one flag,
+V9FS_INO_INVALID_ATTR (``#define ... 0x01`` is the only cache_validity flag), set by
+v9fs_invalidate_inode_attr() (link, rename, unlink, ... syscall paths) and cleared by
+v9fs_stat2inode()/v9fs_stat2inode_dotl(); hence ``pre-patch`` (bits=one) holds:
+the plain updates there are a data race but lose no bit. After it: two bits;
+V9FS_INO_MTIME_UNCERTAIN is set by v9fs_issue_write() (netfs writeback, under
+inode->i_lock, which none of the clearers take) and cleared by both stat2inode
+functions and both setattr functions. Two bits from different contexts is what makes
+set_bit()/clear_bit() necessary: the patch's conversion is required by the bit the
+patch itself adds, not by a lost-bit bug of the old code. What atomic bitops do not
+fix (and this scenario does not judge): stat2inode clears MTIME_UNCERTAIN after its
+RPC, so a write reply processed while the attribute RPC was in flight sets the bit
+and the stale reply then clears it, the same ordering problem as remote_i_size in
+getattr-writeback.
 
 Limits: see SCENARIO.limits.
 """
@@ -93,7 +108,7 @@ def build(k: Mapping[str, str]) -> Model:
 
 SCENARIO = ScenarioSpec(
     id="flags-rmw",
-    title="flags word updated with plain |= / &= ~ from two contexts",
+    title="plain |= / &= ~ on a shared flags word",
     summary="concurrent non-atomic read-modify-write of a shared flags word",
     knobs={"atomic": ("no", "yes"), "bits": ("one", "two")},
     knob_docs={

@@ -51,8 +51,8 @@ v9fs_stat2inode_dotl() overwrites the larger local i_size. Shortest counterexamp
     i_size = 8192
                                   wb_workfn(): mutex_lock(wb_lock)
                                   wb_workfn(): folio_start_writeback(folio1)
-                                    folio1.dirty = false
-                                    folio1.writeback = true
+                                  folio1.dirty = false
+                                  folio1.writeback = true
                   v9fs_vfs_getattr_dotl()
                   filemap_fdatawrite(): nothing dirty
                   p9_client_getattr_dotl() -> size 4096
@@ -81,8 +81,8 @@ writes the server's (older) size into i_size::
     i_size = 8192
                                   wb_workfn(): mutex_lock(wb_lock)
                                   wb_workfn(): folio_start_writeback(folio1)
-                                    folio1.dirty = false
-                                    folio1.writeback = true
+                                  folio1.dirty = false
+                                  folio1.writeback = true
                                   p9_client_write(folio1): server stores A
                                     srv.size = 8192
                                   v9fs_issue_write(): remote_i_size = 8192
@@ -113,6 +113,29 @@ local data is what a concurrent truncate means; the model's single-client
 invariants do not judge that, and the expectation that the append variant would be
 violated was wrong.
 
+Audit of ``seed-fix`` against the seed's diff, line by line (why the model is not
+coarser than the code):
+
+* remote_i_size moves in exactly two places: v9fs_issue_write(), after
+  p9_client_write() has returned, raises it to ``subreq->start + len`` under
+  inode->i_lock; and v9fs_stat2inode(_dotl)() sets it to the reply's size when it
+  decides to set i_size. Nothing moves it when the server applies the write.
+* v9fs_stat2inode(_dotl)() decides on ``stat->st_size == remote_i_size`` alone,
+  without i_lock and without looking at dirty or writeback folios, netfs flags or
+  i_size. The getattr passes V9FS_STAT2INODE_KEEP_ISIZE under CACHE_WRITEBACK, but
+  the patch deletes all three tests of that flag (v9fs_stat2inode() and both
+  branches of v9fs_stat2inode_dotl()), so the flag is passed and never read; the
+  comment "Don't let the server overwrite it" describes ``keep-isize``, which
+  holds, not the code.
+* No lock is held across the attribute RPC: the getattr takes neither i_rwsem nor
+  netfs wb_lock. AT_STATX_FORCE_SYNC only turns filemap_fdatawrite() into
+  filemap_write_and_wait() before the RPC. stat(2) asks for STATX_MTIME, so once a
+  write subrequest has set V9FS_INO_MTIME_UNCERTAIN a plain stat() takes that path
+  too (the model does not track the bit; both flushes are violated).
+* The window is narrow but needs no third party: a write RPC sent and its reply
+  processed while the attribute RPC is in flight or its reply not yet processed
+  (preemption after p9_client_getattr_dotl() returns is enough).
+
 Limits: see SCENARIO.limits.
 """
 
@@ -123,27 +146,18 @@ from typing import Any
 
 from reviewbot.sim.dsl import Instr, Model, await_, if_, lock, step, unlock
 from reviewbot.sim.registry import ScenarioSpec, Variant
-from reviewbot.sim.world import PAGE, declare_quiesce, quiet, returns
+from reviewbot.sim.world import (
+    PAGE,
+    Netfs,
+    declare_quiesce,
+    returns,
+    server_store,
+    write_issuer,
+    writepages,
+)
 
 DATA = {1: "A", 2: "B"}  # what each write puts in its folio
 NBLOCKS = 4  # server blocks 0..3 (the third party may append block 3)
-
-
-def _srv_store(data: tuple[Any, ...], idx: int, value: Any) -> tuple[Any, ...]:
-    out = list(data)
-    out[idx] = value
-    return tuple(out)
-
-
-def _start(s: Any, i: int) -> dict[str, Any]:
-    """writeback_iter() visiting folio i (folio lock held): what it changes."""
-    f = f"folio{i}"
-    if not s[f"{f}.dirty"] or s[f"{f}.writeback"]:
-        return {"what": f"{f} clean, skipped"}
-    if i * PAGE >= s["i_size"]:
-        # netfs_write_folio(): a folio wholly beyond EOF is not written.
-        return {f"{f}.dirty": False, "what": f"{f} beyond EOF: dropped"}
-    return {f"{f}.dirty": False, f"{f}.writeback": True, "what": f"folio_start_writeback({f})"}
 
 
 def _writer(k: Mapping[str, str]) -> list[Instr]:
@@ -197,7 +211,7 @@ def _flush(kind: str, k: Mapping[str, str]) -> list[Instr]:
     if kind == "none":
         return []
     fn = "filemap_fdatawrite()" if kind == "fdatawrite" else "filemap_write_and_wait()"
-    prog = _writepages(fn, k, last=False)
+    prog = writepages(_netfs(k), fn, (1, 2), last=False)
     if kind == "write_and_wait":
         prog.append(
             await_(
@@ -301,125 +315,22 @@ def _getattr(k: Mapping[str, str]) -> list[Instr]:
     return prog
 
 
-def _flusher(k: Mapping[str, str]) -> list[Instr]:
-    return _writepages("wb_workfn()", k, last=True)
-
-
-def _rpc_body(i: int, k: Mapping[str, str]) -> list[Instr]:
-    """The write subrequest of folio i: RPC at the server, reply, end of writeback."""
-    f = f"folio{i}"
-    end = (i + 1) * PAGE
-    body: list[Instr] = [
-        step(
-            f"p9_client_write({f}): server stores {DATA[i]}",
-            reads=(f"{f}.data", "srv.size", "srv.data"),
-            writes=("srv.size", "srv.data"),
-            effect=lambda s, f=f, end=end, i=i: {
-                "srv.data": _srv_store(s["srv.data"], i, s[f"{f}.data"]),
-                "srv.size": max(s["srv.size"], end),
-            },
-            show=("srv.size",),
-        ),
-    ]
-    if k["completion_updates_remote_size"] == "yes":
-        body.append(
-            step(
-                "v9fs_issue_write(): remote_i_size = {remote_i_size}",
-                reads=("remote_i_size",),
-                writes=("remote_i_size",),
-                effect=lambda s, end=end: {"remote_i_size": max(s["remote_i_size"], end)},
-            )
-        )
-    body.append(
-        step(
-            f"folio_end_writeback({f})",
-            writes=(f"{f}.writeback",),
-            effect=lambda s, f=f: {f"{f}.writeback": False},
-        )
+def _netfs(k: Mapping[str, str]) -> Netfs:
+    return Netfs(
+        data=DATA,
+        sync=k["flush_issue"] == "sync",
+        updates_remote_size=k["completion_updates_remote_size"] == "yes",
     )
-    return body
 
 
-def _io(i: int, k: Mapping[str, str], issuers: int) -> list[Instr]:
-    """Asynchronous issue: a thread per folio sends the write once it is queued."""
-    f = f"folio{i}"
-    gate = quiet(issuers)
-    return [
-        await_(
-            f"netfs_issue_write({f})",
-            lambda s, f=f: s[f"{f}.queued"] or gate(s),
-            reads=(f"{f}.queued", "issuers_done"),
-            effect=lambda s, f=f: {"go": s[f"{f}.queued"]},
-            show=(),
-        ),
-        if_(lambda s: s["go"], _rpc_body(i, k)),
-    ]
-
-
-def _writepages(fn: str, k: Mapping[str, str], *, last: bool) -> list[Instr]:
-    """One pass of ->writepages over folios 1 and 2 (netfs_writepages()).
-
-    Asynchronous issue (flush_issue=async): start writeback and queue the write for
-    the folio's completion thread. Synchronous issue (flush_issue=sync, 9p): under
-    netfs wb_lock, taken only when the mapping has dirty folios, each write RPC and
-    its reply are done inline by the caller."""
-    sync = k["flush_issue"] == "sync"
-    dirty = ("folio1.dirty", "folio2.dirty")
-    prog: list[Instr] = []
-    if sync:
-
-        def take(s: Any) -> dict[str, Any]:
-            if s["folio1.dirty"] or s["folio2.dirty"]:
-                return {"wb_lock": True, "held": True, "what": "mutex_lock(wb_lock)"}
-            return {"held": False, "what": "nothing dirty"}
-
-        prog.append(
-            step(
-                f"{fn}: {{what}}",
-                reads=(*dirty, "wb_lock"),
-                writes=("wb_lock",),
-                guard=lambda s: not s["wb_lock"] or not (s["folio1.dirty"] or s["folio2.dirty"]),
-                effect=take,
-                show=(),
-            )
-        )
-    visits: list[Instr] = []
-    for i in (1, 2):
-        f = f"folio{i}"
-
-        def eff(s: Any, i: int = i) -> dict[str, Any]:
-            out = _start(s, i)
-            if out.get(f"folio{i}.writeback") and not sync:
-                out[f"folio{i}.queued"] = True
-            out["started"] = bool(out.get(f"folio{i}.writeback"))
-            return out
-
-        start = step(
-            f"{fn}: {{what}}",
-            reads=(f"{f}.dirty", f"{f}.writeback", f"{f}.locked", "i_size"),
-            writes=(f"{f}.dirty", f"{f}.writeback", f"{f}.queued"),
-            guard=lambda s, f=f: not s[f"{f}.locked"],
-            effect=eff,
-        )
-        visits.append(start)
-        if sync:
-            visits.append(if_(lambda s: s["started"], _rpc_body(i, k)))
-    if sync:
-        unlock_wb = step(
-            "mutex_unlock(wb_lock)", writes=("wb_lock",), effect=lambda s: {"wb_lock": False}
-        )
-        prog.append(if_(lambda s: s["held"], [*visits, unlock_wb]))
-    else:
-        prog += visits
-    if last:
-        prog.append(returns(f"{fn}: done"))
-    return prog
+def _flusher(k: Mapping[str, str]) -> list[Instr]:
+    return writepages(_netfs(k), "wb_workfn()", (1, 2), last=True)
 
 
 def _third_party() -> list[Instr]:
     def append(s: Any) -> dict[str, Any]:
         size = s["srv.size"]
-        return {"srv.data": _srv_store(s["srv.data"], size // PAGE, "C"), "srv.size": size + PAGE}
+        return {"srv.data": server_store(s["srv.data"], size // PAGE, "C"), "srv.size": size + PAGE}
 
     return [
         returns(
@@ -462,8 +373,8 @@ def build(k: Mapping[str, str]) -> Model:
     m.thread("getattr", _getattr(k), locals={"seen": PAGE, **wp_locals})
     m.thread("flusher", _flusher(k), locals=wp_locals)
     if k["flush_issue"] == "async":
-        m.thread("wb-io1", _io(1, k, issuers), locals={"go": False})
-        m.thread("wb-io2", _io(2, k, issuers), locals={"go": False})
+        m.thread("wb-io1", write_issuer(_netfs(k), 1, issuers), locals={"go": False})
+        m.thread("wb-io2", write_issuer(_netfs(k), 2, issuers), locals={"go": False})
     if third:
         m.thread("client2", _third_party())
     m.assertion("isize-monotonic", "i_size never goes backwards without a truncate")
@@ -494,7 +405,7 @@ _ALL_BAD = {
 
 SCENARIO = ScenarioSpec(
     id="getattr-writeback",
-    title="remote getattr overwrites i_size while writes are dirty or in flight",
+    title="remote getattr overwrites i_size under writeback",
     summary=(
         "a ->getattr that asks the server for the size races with extending "
         "buffered writes and their writeback"
@@ -624,7 +535,8 @@ SCENARIO = ScenarioSpec(
             {**_ALL_BAD, "stat-after-write": "violated"},
             "the seed's patch: remote_i_size moves when a write reply is processed, "
             "not when the server applies the write, so a getattr reply that crossed a "
-            "write RPC takes the third-party branch and writes a stale size",
+            "write RPC takes the third-party branch and writes a stale size "
+            "(the KEEP_ISIZE the getattr passes is no longer tested anywhere)",
         ),
         "seed-fix-async": Variant(
             {
@@ -720,10 +632,13 @@ SCENARIO = ScenarioSpec(
     build=build,
     limits=(
         "two extending one-page writes, one getattr, one writeback pass by the "
-        "flusher; with flush_issue=async the write RPCs may be sent in any order "
+        "flusher; one write RPC per folio (netfs may put both folios in one "
+        "subrequest); with flush_issue=async the write RPCs may be sent in any order "
         "after ->writepages queued them; no truncate/setattr, no mtime tracking, no "
         "read path; filemap_invalidate_inode() drops clean folios and keeps dirty "
         "ones as folio_unmap_invalidate() does; the server applies each RPC "
-        "atomically; the third party only appends"
+        "atomically; the third party only appends; no mmap writes (->page_mkwrite "
+        "does not take i_rwsem, so the holds of the inode_lock variants do not "
+        "cover them)"
     ),
 )

@@ -42,40 +42,41 @@ away. The file ends 8192 bytes long with zeroes in page 1: no order of the three
 syscalls leaves that (after B, a truncate to 4096 leaves 4096 bytes, and A after
 the truncate leaves its data)::
 
-  CPU0 (write-A)   CPU1 (write-B)   CPU2 (truncate)
-  --------------   --------------   ---------------
+  CPU0           CPU1           CPU2 (truncate)
+  (write-A)      (write-B)
+  ---------      ---------      ---------------
   vfs_write() -> ->write_iter()
   pos + len > i_size_read()? false
   grab folio1, folio_lock()
   copy A into folio1
     folio1.data = A
-                   inode_lock()
-                   grab folio2, folio_lock()
-                   copy B into folio2
-                     folio2.data = B
-                   generic_write_end(): 12288 > i_size?
-                   i_size_write(12288)
-                     i_size = 12288
-                   folio_unlock(folio2)
-                   inode_unlock()
-                                    inode_lock()
-                                    truncate_setsize(): i_size = 4096
-                                      i_size = 4096
+                 inode_lock()
+                 grab folio2, folio_lock()
+                 copy B into folio2
+                   folio2.data = B
+                 generic_write_end(): 12288 > i_size?
+                 i_size_write(12288)
+                   i_size = 12288
+                 folio_unlock(folio2)
+                 inode_unlock()
+                                inode_lock()
+                                truncate_setsize(): i_size = 4096
+                                  i_size = 4096
   generic_write_end(): 8192 > i_size?
   i_size_write(8192)
     i_size = 8192
   folio_unlock(folio1)
   write() returns
-                                    truncate_pagecache(): folio1 gone, block
-                                        freed
-                                      folio1.present = false
-                                    truncate_pagecache(): folio2 gone, block
-                                        freed
-                                      folio2.present = false
-                                    inode_unlock()
-                                    <-- no dropped write: the file ends as
-                                    some serial order of the writes and the
-                                    truncate leaves it
+                                truncate_pagecache(): folio1 gone, block
+                                    freed
+                                  folio1.present = false
+                                truncate_pagecache(): folio2 gone, block
+                                    freed
+                                  folio2.present = false
+                                inode_unlock()
+                                <-- no dropped write: the file ends as some
+                                serial order of the writes and the truncate
+                                leaves it
 
 What the model says about the seed. The revert (``seed-fix``: inode_lock() around
 the whole buffered write) holds. The code it reverts (``pre-patch``: lockless
@@ -90,6 +91,22 @@ It shows which guards a lockless buffered write needs: drop the pagecache lock
 (``lockless-no-pagecache-lock``) or the atomic size update (``lockless-generic``)
 and writes are dropped; take no inode lock at all (``never``) and two extending
 writes race on i_size.
+
+Audit against the reverted code (the ``-`` lines of the seed). bch2_buffered_write()
+took inode_lock() only for IOCB_APPEND or ``ki_pos + count > i_size_read()``, then
+bch2_pagecache_add_get(), then re-checked the same condition and went to
+get_inode_lock (put the add lock, inode_lock(), get the add lock, restart) if the
+write had become extending; __bch2_buffered_write() updated i_size under
+inode->i_lock with ``BUG_ON(!inode_locked)`` on the extending branch, i.e. the author
+asserted that a lockless write never extends. bch2_truncate() and fallocate hold the
+pagecache block lock across their i_size change, so under the add lock only
+extending writers (which hold inode_lock()) move i_size, and only upwards: the model
+reaches no state where the lockless write would extend, so that BUG_ON cannot fire
+here either. The lockless path's other guards (all folios of the range locked, the
+restart on a short copy) are not modelled; they concern atomicity between writers,
+which the reported corruption was not shown to be. So the model neither reproduces
+the report nor finds the reverted code wrong; a review of the revert should say
+that, not that it fixes a race.
 
 Limits: see SCENARIO.limits.
 """
@@ -374,7 +391,7 @@ def build(k: Mapping[str, str]) -> Model:
 
 SCENARIO = ScenarioSpec(
     id="lockless-buffered-write",
-    title="buffered write without the inode lock races with extending writes and truncate",
+    title="buffered write skips the inode lock",
     summary=(
         "a buffered write_iter skips inode_lock() for writes it believes do not extend the file"
     ),

@@ -38,11 +38,12 @@ maps an UNWRITTEN range; writeback submits, the IO completes, the extent becomes
 written and the iomap is stale; reclaim evicts the written-back folio; the write
 reaches folio 1, instantiates a new folio and zeroes the part it has no data for)::
 
-  CPU0 (writeback)  CPU1 (reclaim)    CPU2 (write)
-  ----------------  --------------    ------------
-                                      xfs_buffered_write_iomap_begin(0): [0,
-                                          8192), folio1 range unwritten
-                                        iter.cookie = 0
+  CPU0           CPU1           CPU2 (write)
+  (writeback)    (reclaim)
+  -----------    ---------      ------------
+                                xfs_buffered_write_iomap_begin(0): [0,
+                                    8192), folio1 range unwritten
+                                  iter.cookie = 0
   iomap_writepages(): lock folio1, folio_start_writeback(), submit_bio()
     folio1.dirty = false, folio1.writeback = true
   bio done: disk [4096, 8192) = 0, W1
@@ -51,21 +52,21 @@ reaches folio 1, instantiates a new folio and zeroes the part it has no data for
     ext1 = written, if_seq = 1
   iomap_finish_ioends(): folio_end_writeback(folio1)
     folio1.writeback = false
-                    shrink_folio_list(): evict folio1
-                      folio1.present = false
-                                      iomap_write_iter(): folio0 locked, W2
-                                          copied, dirty, unlocked
-                                      iomap_iter(): next mapping
-                                      iomap_write_begin(): folio1 new,
-                                          folio_lock()
-                                      __iomap_write_begin(): [6144, 8192)
-                                          zeroed (UNWRITTEN)
-                                        folio1.b1 = 0
-                                      copy W2, iomap_write_end(): dirty,
-                                          folio_unlock()
-                                        folio1.dirty = true
-                                      <-- data already on disk is never
-                                      overwritten by zero-fill
+                 shrink_folio_list(): evict folio1
+                   folio1.present = false
+                                iomap_write_iter(): folio0 locked, W2
+                                    copied, dirty, unlocked
+                                iomap_iter(): next mapping
+                                iomap_write_begin(): folio1 new,
+                                    folio_lock()
+                                __iomap_write_begin(): [6144, 8192) zeroed
+                                    (UNWRITTEN)
+                                  folio1.b1 = 0
+                                copy W2, iomap_write_end(): dirty,
+                                    folio_unlock()
+                                  folio1.dirty = true
+                                <-- data already on disk is never
+                                overwritten by zero-fill
 
 With ``revalidate=yes`` the check comes after the folio lock: a folio that reclaim
 evicted was released by folio_end_writeback(), which runs after the conversion, so
@@ -309,7 +310,7 @@ def build(k: Mapping[str, str]) -> Model:
 
 SCENARIO = ScenarioSpec(
     id="unwritten-zero-fill",
-    title="buffered write zero-fills a folio from a stale UNWRITTEN iomap",
+    title="write zero-fills from a stale UNWRITTEN iomap",
     summary=(
         "a buffered write keeps an iomap across folios while writeback "
         "completion converts the extent and reclaim evicts the folio"

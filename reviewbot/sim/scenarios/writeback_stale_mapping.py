@@ -29,29 +29,28 @@ Shortest counterexample of ``extent-no-cookie``, the race of the seed's commit
 message (write_cache_pages() caches the extent 0..8k, writes page 0, truncate frees
 the block, pwrite creates a dirty page, writeback writes it to the stale block)::
 
-  CPU0 (writeback)              CPU1 (truncate+pwrite)
-  ----------------              ----------------------
+  CPU0 (writeback)        CPU1 (truncate+pwrite)
+  ----------------        ----------------------
   write_cache_pages(): lock folio0, folio_start_writeback()
   offset inside wpc->iomap? @0
   ext2_get_blocks(0), ext2_iomap_begin(): iomap @0 x2 -> block 10
     wpc.pblk = 10, wpc.len = 2
   submit_bio(folio0 -> block 10), folio_unlock()
-                                truncate_setsize(): i_size_write(4096)
-                                  i_size = 4096
-                                truncate_pagecache(): folio1 removed
-                                  folio1.present = false
-                                  folio1.dirty = false
-                                  folio1.data = NULL
-                                ext2_free_blocks(block 11), i_blkseq++
-                                  i_blkseq = 1
-                                pwrite(4096): ext2_alloc_blocks() -> block
-                                    12, i_blkseq++
-                                  i_blkseq = 2
-                                iomap_write_begin/end(): new folio1 = B,
-                                    dirty
-                                  folio1.present = true
-                                  folio1.dirty = true
-                                  folio1.data = B
+                          truncate_setsize(): i_size_write(4096)
+                            i_size = 4096
+                          truncate_pagecache(): folio1 removed
+                          folio1.present = false
+                          folio1.dirty = false
+                          folio1.data = NULL
+                          ext2_free_blocks(block 11), i_blkseq++
+                            i_blkseq = 1
+                          pwrite(4096): ext2_alloc_blocks() -> block 12,
+                              i_blkseq++
+                            i_blkseq = 2
+                          iomap_write_begin/end(): new folio1 = B, dirty
+                          folio1.present = true
+                          folio1.dirty = true
+                          folio1.data = B
   write_cache_pages(): lock folio1, folio_start_writeback()
   offset inside wpc->iomap? @4096
   submit_bio(folio1 -> block 11), folio_unlock()
@@ -66,6 +65,23 @@ widens the mapping to every allocated block and adds the i_blkseq cookie, and
 what the commit message explains. The cookie must be sampled before the lookup, as
 the patch does (step 1 of its comment): sampling it after (``cookie-after-lookup``)
 lets a truncate slip between the lookup and the sample and is violated.
+
+Audit against the code. The removed line is ``return ext2_iomap_begin(inode, offset,
+inode->i_sb->s_blocksize, IOMAP_WRITE, &wpc->iomap, NULL)``; ext2_iomap_begin()
+turns the length into max_blocks (one block here) and sets ``iomap->length = ret <<
+blkbits`` with ret <= max_blocks, so the cached mapping covers the one block under
+the folio being written. That folio is locked and under writeback, and
+truncate_pagecache() waits for both before truncate frees any block, so the cached
+block cannot go stale while it is used; the next folio never falls inside it. The
+race in the commit message needs the multi-block mapping that the same patch
+introduces (ext2_get_blocks(create=0) with a huge maxblocks first): the patch adds the
+exposure and closes it in one step. The model folds the patch's two lookups (create=0,
+then ext2_iomap_begin(), whose IOMAP_WRITE makes it create=1) into one step: that is
+sound because the cookie is sampled before both, and the second call allocates only
+when the first block is a hole, which bumps i_blkseq past the cookie. Jan Kara's review
+asks for a comment and an assertion that i_blkseq updates are serialised by
+truncate_mutex, and drops the needless READ_ONCE()/WRITE_ONCE(); it raises no
+ordering problem, and the model finds none.
 
 Limits: see SCENARIO.limits.
 """
@@ -269,7 +285,7 @@ def build(k: Mapping[str, str]) -> Model:
 
 SCENARIO = ScenarioSpec(
     id="writeback-stale-mapping",
-    title="writeback reuses a cached block mapping that truncate has changed",
+    title="writeback reuses a stale cached block mapping",
     summary=(
         "->map_blocks reuses a cached extent across folios without a validity "
         "cookie; truncate + write reallocate a block under it"
