@@ -173,6 +173,8 @@ def _finding(patch: Patch, hit: Hit, sims: _Sims) -> Finding | None:
         after=_own_text(hit.after, rule),
         invariant=prop.description if prop else "",
     )
+    if verdict == "not-affected" and hit.before is not None:
+        message += _load_bearing(rule, hit.before, ka, sims)
     return Finding(
         rule=rule.id,
         title=rule.title,
@@ -193,6 +195,25 @@ def _finding(patch: Patch, hit: Hit, sims: _Sims) -> Finding | None:
         degraded=patch.degraded,
         hunk=_hunk_of(patch, hit.fn.file, line, side),
         message=message,
+    )
+
+
+def _load_bearing(rule: Rule, before: Reading, ka: tuple[tuple[str, str], ...], sims: _Sims) -> str:
+    """When neither side races, say whether the patch's own change is what keeps the
+    new code safe: rerun the new side with the rule's facts as they were before."""
+    knob_of = {f.name: f.knob for f in rule.owned}
+    old = {knob_of[name]: value for name, value in before.own}
+    counter = tuple(sorted({**dict(ka), **old}.items()))
+    if counter == ka:
+        return ""
+    result = sims.run(rule.scenario, counter)
+    prop = _violated(result, rule)
+    if prop is None:
+        return ""
+    changed = ", ".join(f"{k}={v}" for k, v in sorted(old.items()))
+    return (
+        f" Neither side races, but the change is load-bearing: with the rest of the patch"
+        f" and {changed} as before, the model breaks {prop.property} ({prop.description})."
     )
 
 

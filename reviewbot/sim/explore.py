@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from reviewbot.sim.compile import Compiled, State, _mask
 from reviewbot.sim.engine import Machine
+from reviewbot.sim.futures import FutureWalker
 
 Reduction = Literal["por", "sleep", "none"]
 
@@ -72,7 +73,8 @@ class Search:
             if p.reads is not None:
                 pmask[p.name] = _mask(p.reads, comp.shared_index, {}, f"property {p.name}")
         self.pmask = pmask
-        self.ample_memo: dict[tuple[tuple[int, ...], tuple[int, ...], int, int], list[int]] = {}
+        self.ample_memo: dict[tuple[Any, ...], list[int]] = {}
+        self.walker = FutureWalker(comp)
         self.all_shared = (1 << comp.nshared) - 1
         self.mon_version = 0
         self.monitors: list[int] = []
@@ -142,7 +144,13 @@ class Search:
             return enabled
         comp = self.comp
         # the choice depends only on program counters, enabled set and sleep set
-        key = (tuple([state[s] for s in comp.pc_slot]), tuple(enabled), sleep, self.mon_version)
+        key = (
+            tuple([state[s] for s in comp.pc_slot]),
+            tuple(enabled),
+            sleep,
+            self.mon_version,
+            tuple([state[s] for s in self.walker.guard_slots]),
+        )
         hit = self.ample_memo.get(key)
         if hit is not None:
             return hit
@@ -167,47 +175,51 @@ class Search:
         comp = self.comp
         n = self.n
         enabled_set = set(enabled)
-        futures = [
-            comp.future[u][state[comp.pc_slot[u]]] if state[comp.pc_slot[u]] >= 0 else (0, 0)
-            for u in range(n)
-        ]
+        live = [u for u in range(n) if state[comp.pc_slot[u]] >= 0]
         monitors = self.monitors
+        guard_cache: dict[tuple[int, int], bool] = {}
         best = enabled
 
         def cost(threads: list[int]) -> tuple[int, int]:
             return (sum(1 for t in threads if not sleep >> t & 1), len(threads))
 
         best_cost = cost(best)
-        for seed in enabled:
+        # first with whole futures (cheap); cut futures only if that left room to gain
+        for refine, seed in [(False, t) for t in enabled] + [(True, t) for t in enabled]:
+            if refine and (best_cost[0] <= 1 or not self.walker.guard_slots):
+                break
             members = {seed}
             mons: set[int] = set()
-            work: list[tuple[bool, int]] = [(False, seed)]
             awake_all = False
-            while work and not awake_all:
-                is_mon, p = work.pop()
-                if is_mon:
-                    wake, r, w, en = monitors[p], monitors[p], 0, False
+            while not awake_all:
+                for p in members:
+                    if p in enabled_set:
+                        w = masks[p][1]
+                        mons.update(j for j, mr in enumerate(monitors) if w & mr)
+                outside = [u for u in live if u not in members]
+                if refine:  # what each outsider may do before the set moves
+                    futures = self.walker.futures(state, outside, guard_cache)
                 else:
-                    r, w = masks[p]
-                    en = p in enabled_set
-                    wake = r
-                    if en:
-                        for j, mr in enumerate(monitors):
-                            if j not in mons and w & mr:
-                                mons.add(j)
-                                work.append((True, j))
-                for u in range(n):
-                    if u in members:
-                        continue
+                    futures = {u: comp.future[u][state[comp.pc_slot[u]]] for u in outside}
+                joining = set()
+                for u in outside:
                     fr, fw = futures[u]
-                    # an enabled p conflicts with anything u may still do; a blocked p
-                    # (or a monitor) can be woken by whatever u may still write to it
-                    if (en and not _independent(r, w, fr, fw)) or (not en and fw & wake):
-                        members.add(u)
-                        work.append((False, u))
-                        if enabled_set <= members:
-                            awake_all = True
+                    for p in members:
+                        r, w = masks[p]
+                        # an enabled p conflicts with anything u may still do; a
+                        # blocked p can be woken by whatever u may still write
+                        if (p in enabled_set and not _independent(r, w, fr, fw)) or (
+                            p not in enabled_set and fw & r
+                        ):
+                            joining.add(u)
                             break
+                    else:
+                        if any(fw & monitors[j] for j in mons):  # may wake a monitor
+                            joining.add(u)
+                if not joining:
+                    break
+                members |= joining
+                awake_all = enabled_set <= members
             if awake_all:
                 continue
             amp = [t for t in enabled if t in members]

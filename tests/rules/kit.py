@@ -79,6 +79,23 @@ def drop_added(body: str, pattern: str) -> str:
     return "\n".join(out)
 
 
+def drop_added_block(body: str, start: str) -> str:
+    """Remove the added statement that starts on a line matching ``start`` and runs to
+    its closing brace (an ``if (...) { ... }`` block), fixing the hunk counts."""
+    lines = body.split("\n")
+    for i, line in enumerate(lines):
+        if line.startswith("+") and re.search(start, line):
+            depth, j = 0, i
+            while j < len(lines):
+                depth += lines[j].count("{") - lines[j].count("}")
+                if (depth <= 0 and j > i) or (depth == 0 and "{" not in lines[i]):
+                    break
+                j += 1
+            marked = lines[:i] + ["+\0DROP"] * (j - i + 1) + lines[j + 1 :]
+            return drop_added("\n".join(marked), "\0DROP")
+    raise AssertionError(f"no added line matches {start!r}")
+
+
 def _fix(out: list[str], at: int, removed: int) -> None:
     if at < 0 or not removed:
         return

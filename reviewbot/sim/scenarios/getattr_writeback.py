@@ -116,7 +116,8 @@ violated was wrong.
 Audit of ``seed-fix`` against the seed's diff, line by line (why the model is not
 coarser than the code):
 
-* remote_i_size moves in exactly two places: v9fs_issue_write(), after
+* Outside inode set-up and truncate (setattr), which the model leaves out,
+  remote_i_size moves in two places: v9fs_issue_write(), after
   p9_client_write() has returned, raises it to ``subreq->start + len`` under
   inode->i_lock; and v9fs_stat2inode(_dotl)() sets it to the reply's size when it
   decides to set i_size. Nothing moves it when the server applies the write.
@@ -125,7 +126,8 @@ coarser than the code):
   i_size. The getattr passes V9FS_STAT2INODE_KEEP_ISIZE under CACHE_WRITEBACK, but
   the patch deletes all three tests of that flag (v9fs_stat2inode() and both
   branches of v9fs_stat2inode_dotl()), so the flag is passed and never read; the
-  comment "Don't let the server overwrite it" describes ``keep-isize``, which
+  comment "Don't let the server overwrite it" describes what
+  ``seed-fix-honour-keep-isize`` models (the patch with that test kept), which
   holds, not the code.
 * No lock is held across the attribute RPC: the getattr takes neither i_rwsem nor
   netfs wb_lock. AT_STATX_FORCE_SYNC only turns filemap_fdatawrite() into
@@ -537,6 +539,25 @@ SCENARIO = ScenarioSpec(
             "not when the server applies the write, so a getattr reply that crossed a "
             "write RPC takes the third-party branch and writes a stale size "
             "(the KEEP_ISIZE the getattr passes is no longer tested anywhere)",
+        ),
+        "seed-fix-honour-keep-isize": Variant(
+            {
+                "flush_issue": "sync",
+                "flush": "fdatawrite",
+                "size_update": "keep",
+                "completion_updates_remote_size": "yes",
+            },
+            {
+                "isize-monotonic": "holds",
+                "stat-after-write": "holds",
+                "no-data-lost": "holds",
+                "stat-while-server-behind": "holds",
+            },
+            "the seed's patch with the V9FS_STAT2INODE_KEEP_ISIZE its getattr passes "
+            "still tested in stat2inode (the patch deletes that test): under "
+            "CACHE_WRITEBACK the reply no longer writes i_size and the window closes "
+            "(at the price of never adopting a third party's size from a getattr, "
+            "see keep-isize-third-party)",
         ),
         "seed-fix-async": Variant(
             {

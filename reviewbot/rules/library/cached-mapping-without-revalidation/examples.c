@@ -9,8 +9,8 @@ static int ext2x_map_blocks(struct iomap_writepage_ctx *wpc, struct inode *inode
 	if (offset >= wpc->iomap.offset &&
 	    offset < wpc->iomap.offset + wpc->iomap.length)
 		return 0;
-	return ext2x_iomap_begin(inode, offset, inode->i_sb->s_blocksize,
-				 IOMAP_WRITE, &wpc->iomap, NULL);
+	return ext2x_iomap_begin(inode, offset, (loff_t)ext2x_nr_mapped(inode, offset)
+				 << inode->i_blkbits, IOMAP_WRITE, &wpc->iomap, NULL);
 }
 
 static bool zonex_in_range(struct iomap_writepage_ctx *wpc, loff_t offset)
@@ -73,6 +73,18 @@ static int xfsx_map_blocks(struct iomap_writepage_ctx *wpc, struct inode *inode,
 		return 0;
 	ctx->data_seq = READ_ONCE(XFSX_I(inode)->i_df_seq);
 	return xfsx_bmapi(inode, offset, len, &wpc->iomap);
+}
+
+/* ext2 style near miss: the cached mapping covers one block, nothing outlives a folio. */
+static int ext2z_map_blocks(struct iomap_writepage_ctx *wpc, struct inode *inode,
+			    loff_t offset, unsigned int len)
+{
+	/* ok: cached-mapping-without-revalidation */
+	if (offset >= wpc->iomap.offset &&
+	    offset < wpc->iomap.offset + wpc->iomap.length)
+		return 0;
+	return ext2z_iomap_begin(inode, offset, inode->i_sb->s_blocksize,
+				 IOMAP_WRITE, &wpc->iomap, NULL);
 }
 
 /* btrfs style near miss: never reuses a mapping, maps every time. */
