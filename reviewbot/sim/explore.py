@@ -74,6 +74,7 @@ class Search:
                 pmask[p.name] = _mask(p.reads, comp.shared_index, {}, f"property {p.name}")
         self.pmask = pmask
         self.ample_memo: dict[tuple[Any, ...], list[int]] = {}
+        self.ample_cut_memo: dict[tuple[Any, ...], list[int]] = {}
         self.walker = FutureWalker(comp)
         self.all_shared = (1 << comp.nshared) - 1
         self.mon_version = 0
@@ -143,24 +144,26 @@ class Search:
         if self.reduction != "por" or len(enabled) == 1:
             return enabled
         comp = self.comp
-        # the choice depends only on program counters, enabled set and sleep set
-        key = (
-            tuple([state[s] for s in comp.pc_slot]),
-            tuple(enabled),
-            sleep,
-            self.mon_version,
-            tuple([state[s] for s in self.walker.guard_slots]),
-        )
+        # the choice depends on program counters, enabled and sleep sets, undecided
+        # properties, and (only when cut futures were tried) the values guards read
+        key = (tuple([state[s] for s in comp.pc_slot]), tuple(enabled), sleep, self.mon_version)
         hit = self.ample_memo.get(key)
         if hit is not None:
             return hit
-        best = self._ample_compute(state, enabled, masks, sleep)
-        self.ample_memo[key] = best
+        gkey = (key, tuple([state[s] for s in self.walker.guard_slots]))
+        hit = self.ample_cut_memo.get(gkey)
+        if hit is not None:
+            return hit
+        best, cut = self._ample_compute(state, enabled, masks, sleep)
+        if cut:
+            self.ample_cut_memo[gkey] = best
+        else:
+            self.ample_memo[key] = best
         return best
 
     def _ample_compute(
         self, state: State, enabled: list[int], masks: list[tuple[int, int]], sleep: int
-    ) -> list[int]:
+    ) -> tuple[list[int], bool]:
         """Stubborn-set closure from each enabled seed; the cheapest set wins.
 
         Properties over states take part as monitor transitions (Valmari): a monitor
@@ -173,54 +176,60 @@ class Search:
         every reachable deadlock.
         """
         comp = self.comp
-        n = self.n
         enabled_set = set(enabled)
-        live = [u for u in range(n) if state[comp.pc_slot[u]] >= 0]
+        live = [u for u in range(self.n) if state[comp.pc_slot[u]] >= 0]
         monitors = self.monitors
         guard_cache: dict[tuple[int, int], bool] = {}
+        whole = {u: comp.future[u][state[comp.pc_slot[u]]] for u in live}
+
+        def closure(seed: int, fut: dict[int, tuple[int, int]]) -> set[int] | None:
+            """The set grown from ``seed``; None once it holds every enabled thread."""
+            members = {seed}
+            mons: set[int] = set()
+            work = [seed]
+            while work:
+                p = work.pop()
+                r, w = masks[p]
+                en = p in enabled_set
+                wake = [r] if not en else []
+                if en:  # writing what an undecided property reads: its monitor joins
+                    for j, mr in enumerate(monitors):
+                        if j not in mons and w & mr:
+                            mons.add(j)
+                            wake.append(mr)
+                for u in live:
+                    if u in members:
+                        continue
+                    fr, fw = fut[u]
+                    # an enabled p conflicts with anything u may still do; a blocked p
+                    # (or a monitor) can be woken by whatever u may still write to it
+                    if (en and not _independent(r, w, fr, fw)) or any(fw & x for x in wake):
+                        members.add(u)
+                        work.append(u)
+                        if enabled_set <= members:
+                            return None
+            return members
+
         best = enabled
 
         def cost(threads: list[int]) -> tuple[int, int]:
             return (sum(1 for t in threads if not sleep >> t & 1), len(threads))
 
         best_cost = cost(best)
-        # first with whole futures (cheap); cut futures only if that left room to gain
+        # first with whole futures (cheap); then, if that left room to gain, with
+        # futures cut at steps blocked until the seed moves (see futures.py)
+        tried_cut = False
         for refine, seed in [(False, t) for t in enabled] + [(True, t) for t in enabled]:
             if refine and (best_cost[0] <= 1 or not self.walker.guard_slots):
                 break
-            members = {seed}
-            mons: set[int] = set()
-            awake_all = False
-            while not awake_all:
-                for p in members:
-                    if p in enabled_set:
-                        w = masks[p][1]
-                        mons.update(j for j, mr in enumerate(monitors) if w & mr)
-                outside = [u for u in live if u not in members]
-                if refine:  # what each outsider may do before the set moves
-                    futures = self.walker.futures(state, outside, guard_cache)
-                else:
-                    futures = {u: comp.future[u][state[comp.pc_slot[u]]] for u in outside}
-                joining = set()
-                for u in outside:
-                    fr, fw = futures[u]
-                    for p in members:
-                        r, w = masks[p]
-                        # an enabled p conflicts with anything u may still do; a
-                        # blocked p can be woken by whatever u may still write
-                        if (p in enabled_set and not _independent(r, w, fr, fw)) or (
-                            p not in enabled_set and fw & r
-                        ):
-                            joining.add(u)
-                            break
-                    else:
-                        if any(fw & monitors[j] for j in mons):  # may wake a monitor
-                            joining.add(u)
-                if not joining:
-                    break
-                members |= joining
-                awake_all = enabled_set <= members
-            if awake_all:
+            if refine:
+                tried_cut = True
+                outside = [u for u in live if u != seed]
+                fut = {**self.walker.futures(state, outside, guard_cache), seed: whole[seed]}
+            else:
+                fut = whole
+            members = closure(seed, fut)
+            if members is None:
                 continue
             amp = [t for t in enabled if t in members]
             c = cost(amp)
