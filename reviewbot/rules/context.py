@@ -25,6 +25,9 @@ class Observed:
     text: str
     rows: tuple[int, ...] = ()  # rows in the side's text that support the value
     via: str = ""  # helper or callee the value was read through, if any
+    # False: the value fills the knob, but is not enough on its own to make the rule
+    # report (e.g. "no flush call" for a rule about flush calls).
+    decisive: bool = True
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,7 @@ class CallSite:
     declaration: bool  # "int ret = f()"
     in_condition: bool  # the call is (part of) an if/while condition
     byte: int
+    deref: bool = False  # "FOO_I(inode)->field": an accessor, its result is dereferenced
 
 
 @dataclass(frozen=True)
@@ -278,6 +279,7 @@ def _collect(root: Node, text: str, row_of: Callable[[int], int], *, wrapped: bo
                 declaration=decl,
                 in_condition=in_cond,
                 byte=node.start_byte,
+                deref=node.parent is not None and node.parent.type == "field_expression",
             )
         )
     assigns = []

@@ -94,7 +94,7 @@ def read_side(rule: Rule, v: SideView, tree_names: frozenset[str] = frozenset())
             )
         else:
             value = obs.value
-            if spec.owned:
+            if spec.owned and obs.decisive:
                 seen = True
                 if primary is None and obs.rows:
                     primary = v.line_of(obs.rows[0])

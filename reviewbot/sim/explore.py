@@ -1,8 +1,9 @@
 """Exhaustive stateful search with partial-order reduction.
 
 The search is a depth-first walk over nodes (state, sleep set). At each node it expands
-a persistent set (a stubborn-set closure over the threads' *future* access masks, with
-the still-undecided state properties taking part as monitor transitions; the full
+a persistent set (a stubborn-set closure over the threads' *future* access masks,
+futures cut at steps that stay blocked until the set moves (futures.py), with the
+still-undecided state properties taking part as monitor transitions; the full
 enabled set when a successor would close a cycle) minus the sleep set (Godefroid).
 Nodes are memoised, so the walk visits exactly the nodes a stateless search with the
 same sets would, once each; ``complete_runs`` counts the complete runs of that
@@ -235,7 +236,7 @@ class Search:
             c = cost(amp)
             if c < best_cost:
                 best, best_cost = amp, c
-        return best
+        return best, tried_cut
 
     # -- symmetry --------------------------------------------------------------------
     def _canon(self, state: State, sleep: int) -> tuple[State, int]:

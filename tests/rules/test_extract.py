@@ -59,6 +59,8 @@ GETATTR = """static int zz_get(struct mnt_idmap *idmap, const struct path *path,
         ),
         ("if (flags & AT_STATX_FORCE_SYNC) filemap_write_and_wait(inode->i_mapping)", "none"),
         ("(void)0", "none"),
+        # Waiting for writeback already under way pushes no dirty page out.
+        ("filemap_fdatawait(inode->i_mapping)", "none"),
     ],
 )
 def test_flush_fact(flush: str, value: str) -> None:
@@ -169,3 +171,18 @@ def test_getattr_holding_the_inode_lock_across_the_reply() -> None:
         "FLUSH", "inode_lock(inode); filemap_write_and_wait(m); inode_unlock(inode)"
     )
     assert EXTRACTORS["getattr.getattr_lock"](_view(early)) is None
+
+
+def test_no_flush_at_all_does_not_trigger_the_flush_rule_on_its_own() -> None:
+    obs = EXTRACTORS["getattr.flush"](_view(GETATTR.replace("FLUSH", "(void)0")))
+    assert obs is not None and obs.value == "none" and not obs.decisive
+
+
+def test_accessor_calls_are_not_server_requests() -> None:
+    text = GETATTR.replace("FLUSH", "filemap_fdatawrite(m); ZZ_I(inode)->time = 0").replace(
+        "rep = zz_rpc(inode);\n\tzz_apply(rep, inode, 0);", "zz_revalidate(path->dentry);"
+    )
+    from reviewbot.rules.extract.remote_attr import request_call
+
+    found = request_call(_view(text))
+    assert found is not None and found[0].name == "zz_revalidate"

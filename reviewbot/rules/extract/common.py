@@ -34,6 +34,15 @@ FLUSH_WAIT = frozenset(
         "sync_inode_metadata",
     }
 )
+# Waits for writeback already under way; on their own they push no dirty page out.
+WAIT_ONLY = frozenset(
+    {
+        "filemap_fdatawait",
+        "filemap_fdatawait_range",
+        "filemap_fdatawait_keep_errors",
+        "filemap_fdatawait_range_keep_errors",
+    }
+)
 # Waits that let outstanding asynchronous work drain (include/linux/wait_bit.h, wait.h,
 # completion.h, fs.h, netfs.h).
 WAIT_PRIMS = frozenset(
@@ -105,6 +114,7 @@ def _retarget(site: CallSite, inner: CallSite) -> CallSite:
         declaration=site.declaration,
         in_condition=site.in_condition,
         byte=site.byte,
+        deref=site.deref,
     )
 
 

@@ -17,12 +17,17 @@ from reviewbot.rules.extract.common import (
     FILL_KSTAT,
     FLUSH_START,
     FLUSH_WAIT,
+    WAIT_ONLY,
     expanded,
     has_param,
     mentions,
 )
 
-_INODE = re.compile(r"\b(inode|d_inode\s*\(|d_inode\b|->d_inode|file_inode)")
+# The inode itself (not one of its members: "inode->i_mapping" is not "the inode"), or
+# the dentry or path that names it.
+_INODE = re.compile(
+    r"\b(inode\b(?!\s*->)|d_inode\s*\(|d_inode\b|->d_inode\b|file_inode\s*\(|dentry\b(?!\s*->))"
+)
 _FORCE = "AT_STATX_FORCE_SYNC"
 _DONT = "AT_STATX_DONT_SYNC"
 
@@ -70,14 +75,24 @@ def request_call(view: SideView) -> tuple[CallSite, CallSite | None] | None:
     flushes = [c for c, _ in expanded(view, view.body) if c.name in FLUSH_START | FLUSH_WAIT]
     if flushes:
         first = min(f.byte for f in flushes)
-        for req in calls:
-            takes_inode = any(inode.search(a) for a in req.args)
-            if req.byte > first and takes_inode and not _is_flush_helper(view, req):
-                # "apply(st, inode, ...)" with the request itself outside the hunks.
-                reply = [
-                    a for a in req.args if re.fullmatch(r"\w+", a.strip()) and not inode.search(a)
-                ]
-                return req, (req if reply and len(req.args) >= 2 else None)
+        after = [
+            c
+            for c in calls
+            if c.byte > first
+            and not (c.deref or c.in_condition)
+            and any(inode.search(a) for a in c.args)
+            and not _is_flush_helper(view, c)
+        ]
+        # "apply(st, inode, ...)" with the request itself outside the hunks comes first;
+        # otherwise the first call that takes the inode or its dentry.
+        for call in after:
+            reply = [
+                a for a in call.args if re.fullmatch(r"\w+", a.strip()) and not inode.search(a)
+            ]
+            if reply and len(call.args) >= 2:
+                return call, call
+        if after:
+            return after[0], None
     return None
 
 
@@ -120,18 +135,29 @@ def flush(view: SideView) -> Observed | None:
             continue
         if not _on_default_path(call, force):
             continue
-        if call.name in FLUSH_WAIT:
+        started = any(k[0] == "fdatawrite" for k in kinds)
+        if call.name in WAIT_ONLY and not started:
+            kinds.append(("wait-only", call, via))  # waits, but pushes no dirty page out
+        elif call.name in FLUSH_WAIT:
             kinds.append(("write_and_wait", call, via))
         elif call.name in FLUSH_START:
             kinds.append(("fdatawrite", call, via))
-    if not kinds:
-        if req is None:
+    if all(k[0] == "wait-only" for k in kinds):
+        if req is None and not kinds:
             return None
+        rows = tuple(c.row for _k, c, _v in kinds) or ((req.row,) if req else ())
+        if kinds:
+            what = f"only waits for writeback already under way ({kinds[0][1].name}())"
+        else:
+            what = "does not flush"
+        asks = f" before asking the server ({req.name}())" if req else ""
         return Observed(
             "none",
-            f"{view.name}() asks the server ({req.name}()) without flushing first",
-            (req.row,),
+            f"{view.name}() {what}{asks}: dirty pages stay local",
+            rows,
+            decisive=False,  # a getattr that never flushes is the size rule's business
         )
+    kinds = [k for k in kinds if k[0] != "wait-only"]
     waits = [k for k in kinds if k[0] == "write_and_wait"]
     kind, call, via = waits[-1] if waits else kinds[0]
     how = f" (through {via}())" if via else ""
