@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import quopri
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,18 @@ def test_quoted_printable_is_decoded() -> None:
     (msg,) = load(fixture("0001-seed-001-netfs-9p-umount-race.mbox")).messages
     assert "=3D" not in msg.body
     assert "+\t\tnetfs_wait_for_outstanding_io(inode);" in msg.body
+
+
+def test_body_labelled_qp_but_already_decoded_is_kept() -> None:
+    """b4 hands check commands a decoded body that still says quoted-printable;
+    decoding it again would join diff lines ending in "=" to the next line."""
+    raw = (FIX / "0001-seed-001-netfs-9p-umount-race.mbox").read_bytes().split(b"\n", 1)[1]
+    head, body = raw.split(b"\n\n", 1)
+    (original,) = load_bytes(raw, "qp").messages
+    as_b4 = head + b"\n\n" + quopri.decodestring(body)
+    relabelled = parse_message(as_b4, "b4")
+    assert relabelled.body.replace("\n", "") == original.body.replace("\n", "")
+    assert relabelled.body.count("\n") == original.body.count("\n")
 
 
 def test_mboxrd_unquotes_from_lines() -> None:

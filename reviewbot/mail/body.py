@@ -22,6 +22,18 @@ _TRAILER_NAMES = frozenset(
     for n in ("Fixes", "Link", "Closes", "Cc", "Reported-and-tested-by", "Cc-stable", "Message-ID")
 )
 _DIFF_START = re.compile(r"^(?:diff --git |Index: |--- a/)")
+# In real quoted-printable every "=" starts "=XX" or a soft line break; C code is full
+# of "a = b". A body labelled QP that has a bare "=" was already decoded by whoever
+# handed it to us (b4 feeds check commands such bodies): decoding it again would join
+# every diff line that ends in "=" to the next one.
+_NOT_QP = re.compile(r"=(?![0-9A-Fa-f]{2}|\r?\n|$)", re.MULTILINE)
+
+
+def _already_decoded_qp(part: EmailMessage) -> bool:
+    if part.get("Content-Transfer-Encoding", "").strip().lower() != "quoted-printable":
+        return False
+    raw = part.get_payload()
+    return isinstance(raw, str) and bool(_NOT_QP.search(raw))
 
 
 def decode_bytes(data: bytes, charset: str | None) -> tuple[str, bool]:
@@ -68,7 +80,11 @@ def extract_body(msg: EmailMessage, where: str) -> tuple[str, tuple[Diagnostic, 
         if not _wanted(part) and ctype != "text/html":
             continue
         try:
-            payload = part.get_payload(decode=True)
+            if _already_decoded_qp(part):
+                raw_text = part.get_payload()
+                payload = raw_text.encode("utf-8", "surrogateescape")
+            else:
+                payload = part.get_payload(decode=True)
         except (ValueError, TypeError, LookupError, AssertionError, MessageError):
             payload = None
         if not isinstance(payload, bytes):
