@@ -271,9 +271,10 @@ def _described(patch: Patch, rules: tuple[Rule, ...], sims: _Sims) -> list[Findi
         )
         files = patch.recovered.files if patch.recovered else ()
         funcs = patch.recovered.functions if patch.recovered else ()
-        named = (
-            f" The damaged diff names {', '.join(f + '()' for f in funcs[:4])}." if funcs else ""
-        )
+        named = ""
+        if files:
+            named += f" The damaged diff touches {', '.join(files[:4])}"
+            named += f" and names {', '.join(f + '()' for f in funcs[:4])}." if funcs else "."
         out.append(
             Finding(
                 rule=rule.id,
@@ -282,7 +283,7 @@ def _described(patch: Patch, rules: tuple[Rule, ...], sims: _Sims) -> list[Findi
                 verdict=verdict,
                 severity=rule.severity,  # type: ignore[arg-type]
                 confidence="low",
-                file=files[0] if files else "",
+                file="",  # which of the files carries the race is not known
                 function="",
                 line=None,
                 knobs_before=kb,

@@ -20,7 +20,8 @@ def _finding(f: Finding) -> list[str]:
     head = f"  {f.verdict:<{_VERDICT_WIDTH}} {f.rule}  [{f.severity}, {f.confidence} confidence]"
     lines = [head]
     func = f" {clean(f.function, 80)}()" if f.function else ""
-    lines.append(f"  {'':<{_VERDICT_WIDTH}} {labels.where(f)}{func}")
+    if f.file or f.function:
+        lines.append(f"  {'':<{_VERDICT_WIDTH}} {labels.where(f)}{func}")
     lines.append(f"  {'':<{_VERDICT_WIDTH}} {labels.invariant(f)}: {labels.sides(f)}")
     extras = []
     if f.preexisting:
