@@ -81,7 +81,13 @@ def peers_of(
         fs = fn.before if side == "before" else fn.after
         if fs is not None:
             out[fs.name or fn.name] = side_body(fs)
-    for line in _joined_lines(extra):
+    for raw in _joined_lines(extra):
+        line = raw
+        if raw[:1] in ("+", "-") and not raw.startswith(("+++", "---")):
+            # a diff line: "+" lines exist only after the patch, "-" lines only before
+            if (raw[0] == "+") != (side == "after"):
+                continue
+            line = raw[1:]
         m = _MACRO.match(line)
         if m and m.group(1) not in out:
             out[m.group(1)] = parse_body(f"void {m.group(1)}(void)\n{{\n{m.group(3)};\n}}\n")

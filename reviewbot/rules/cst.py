@@ -353,14 +353,23 @@ def dominates(first: CallSite | AssignSite, later: CallSite | AssignSite) -> boo
     )
 
 
-def captures(query_src: str, text: str) -> dict[str, list[tuple[str, int]]]:
-    """Run a rule's own tree-sitter query over a side; returns capture -> [(text, row)]."""
-    src, offset = _source(text)
-    root = _PARSER.parse(src.encode("utf-8", "replace")).root_node
-    out: dict[str, list[tuple[str, int]]] = {}
-    for name, nodes in _captures(_query(query_src), root).items():
-        out[name] = [(_text(n), n.start_point[0] - offset) for n in nodes]
-    return out
+@lru_cache(maxsize=8192)
+def captures(query_src: str, side: FunctionSide) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """Run a rule's own tree-sitter query over a side, parsed as diffparse parses it;
+    returns (capture name, rows in the side's text) pairs."""
+    from reviewbot.diffparse.cparse import parse_side
+
+    ps = parse_side(side)
+    out = []
+    for name, nodes in sorted(_captures(_query(query_src), ps.tree.root_node).items()):
+        rows = []
+        for n in nodes:
+            r = n.start_point[0]
+            i = ps.rows[r] if 0 <= r < len(ps.rows) else None
+            if i is not None:
+                rows.append(i)
+        out.append((name, tuple(rows)))
+    return tuple(out)
 
 
 @lru_cache(maxsize=256)

@@ -65,8 +65,7 @@ class Hit:
 def _anchor_rows(v: SideView, spec_query: str) -> list[int]:
     if not spec_query:
         return []
-    caps = captures(spec_query, v.fs.text)
-    return [row for _t, row in caps.get("anchor", [])]
+    return [row for name, rows in captures(spec_query, v.fs) for row in rows if name == "anchor"]
 
 
 def read_side(rule: Rule, v: SideView, tree_names: frozenset[str] = frozenset()) -> Reading:

@@ -74,8 +74,9 @@ class Search:
             if p.reads is not None:
                 pmask[p.name] = _mask(p.reads, comp.shared_index, {}, f"property {p.name}")
         self.pmask = pmask
-        self.ample_memo: dict[tuple[Any, ...], list[int]] = {}
-        self.ample_cut_memo: dict[tuple[Any, ...], list[int]] = {}
+        self.ample_memo: dict[tuple[Any, ...], list[tuple[list[int], int]]] = {}
+        self.ample_cut_memo: dict[tuple[Any, ...], list[Any]] = {}
+        self.indep_memo: dict[tuple[int, ...], list[int]] = {}
         self.walker = FutureWalker(comp)
         self.all_shared = (1 << comp.nshared) - 1
         self.mon_version = 0
@@ -138,34 +139,70 @@ class Search:
 
     # -- reduction -------------------------------------------------------------------
     def _ample(
-        self, state: State, enabled: list[int], masks: list[tuple[int, int]], sleep: int
+        self,
+        state: State,
+        enabled: list[int],
+        masks: list[tuple[int, int]],
+        sleep: int,
+        pcs: tuple[int, ...] | None = None,
     ) -> list[int]:
         """The persistent set (seeded by one enabled thread, or all enabled) with the
-        fewest threads awake: those are the ones the search has to run from here."""
+        fewest threads awake: those are the ones the search has to run from here.
+
+        Seeds are tried first with whole futures, then, while that left room to gain,
+        with futures cut at steps blocked until the seed moves (see futures.py). The
+        closures do not depend on the sleep set, only the choice among them does, so
+        they are memoised without it (by program counters, enabled threads, undecided
+        properties and, for cut futures, the values guards read)."""
         if self.reduction != "por" or len(enabled) == 1:
             return enabled
-        comp = self.comp
-        # the choice depends on program counters, enabled and sleep sets, undecided
-        # properties, and (only when cut futures were tried) the values guards read
-        key = (tuple([state[s] for s in comp.pc_slot]), tuple(enabled), sleep, self.mon_version)
-        hit = self.ample_memo.get(key)
-        if hit is not None:
-            return hit
+        if pcs is None:
+            pcs = tuple([state[s] for s in self.comp.pc_slot])
+        key = (pcs, tuple(enabled), self.mon_version)
+        cands = self.ample_memo.get(key)
+        if cands is None:
+            cands = self.ample_memo[key] = [
+                c
+                for c in (self._closure(state, enabled, masks, seed, None) for seed in enabled)
+                if c is not None
+            ]
+        best = enabled
+        awake = ~sleep
+        best_cost = (sum(1 for t in enabled if awake >> t & 1), len(enabled))
+        for amp, bits in cands:
+            c = ((bits & awake).bit_count(), len(amp))
+            if c < best_cost:
+                best, best_cost = amp, c
+        if best_cost[0] <= 1 or not self.walker.guard_slots:
+            return best
         gkey = (key, tuple([state[s] for s in self.walker.guard_slots]))
-        hit = self.ample_cut_memo.get(gkey)
-        if hit is not None:
-            return hit
-        best, cut = self._ample_compute(state, enabled, masks, sleep)
-        if cut:
-            self.ample_cut_memo[gkey] = best
-        else:
-            self.ample_memo[key] = best
+        cut = self.ample_cut_memo.get(gkey)
+        if cut is None:
+            cut = self.ample_cut_memo[gkey] = [False] * len(enabled)
+        guard_cache: dict[tuple[int, int], bool] = {}
+        for i, seed in enumerate(enabled):
+            if best_cost[0] <= 1:
+                break
+            got = cut[i]
+            if got is False:
+                got = cut[i] = self._closure(state, enabled, masks, seed, guard_cache)
+            if got is not None:
+                amp, bits = got
+                c = ((bits & awake).bit_count(), len(amp))
+                if c < best_cost:
+                    best, best_cost = amp, c
         return best
 
-    def _ample_compute(
-        self, state: State, enabled: list[int], masks: list[tuple[int, int]], sleep: int
-    ) -> tuple[list[int], bool]:
-        """Stubborn-set closure from each enabled seed; the cheapest set wins.
+    def _closure(
+        self,
+        state: State,
+        enabled: list[int],
+        masks: list[tuple[int, int]],
+        seed: int,
+        guard_cache: dict[tuple[int, int], bool] | None,
+    ) -> tuple[list[int], int] | None:
+        """Enabled members (list, bit set) of the stubborn-set closure grown from ``seed`` (futures cut
+        when ``guard_cache`` is given); None once it holds every enabled thread.
 
         Properties over states take part as monitor transitions (Valmari): a monitor
         reads its property's variables and would fire where the property fails (or,
@@ -174,69 +211,52 @@ class Search:
         a monitor's variables must also hold every thread that may still write them.
         Assertions and final-state checks need nothing: both are deadlock-like
         (an assertion failure is an exit to an error state) and persistent sets keep
-        every reachable deadlock.
+        every reachable deadlock. The closure is a least fixed point, so the order in
+        which members are visited does not change it.
         """
         comp = self.comp
-        enabled_set = set(enabled)
-        live = [u for u in range(self.n) if state[comp.pc_slot[u]] >= 0]
+        pc_slot = comp.pc_slot
+        live = [u for u in range(self.n) if state[pc_slot[u]] >= 0]
+        future = comp.future
+        if guard_cache is None:
+            fut = {u: future[u][state[pc_slot[u]]] for u in live}
+        else:
+            outside = [u for u in live if u != seed]
+            fut = {
+                **self.walker.futures(state, outside, guard_cache),
+                seed: future[seed][state[pc_slot[seed]]],
+            }
+        en_bits = 0
+        for t in enabled:
+            en_bits |= 1 << t
         monitors = self.monitors
-        guard_cache: dict[tuple[int, int], bool] = {}
-        whole = {u: comp.future[u][state[comp.pc_slot[u]]] for u in live}
-
-        def closure(seed: int, fut: dict[int, tuple[int, int]]) -> set[int] | None:
-            """The set grown from ``seed``; None once it holds every enabled thread."""
-            members = {seed}
-            mons: set[int] = set()
-            work = [seed]
-            while work:
-                p = work.pop()
-                r, w = masks[p]
-                en = p in enabled_set
-                wake = [r] if not en else []
-                if en:  # writing what an undecided property reads: its monitor joins
-                    for j, mr in enumerate(monitors):
-                        if j not in mons and w & mr:
-                            mons.add(j)
-                            wake.append(mr)
-                for u in live:
-                    if u in members:
-                        continue
-                    fr, fw = fut[u]
-                    # an enabled p conflicts with anything u may still do; a blocked p
-                    # (or a monitor) can be woken by whatever u may still write to it
-                    if (en and not _independent(r, w, fr, fw)) or any(fw & x for x in wake):
-                        members.add(u)
-                        work.append(u)
-                        if enabled_set <= members:
-                            return None
-            return members
-
-        best = enabled
-
-        def cost(threads: list[int]) -> tuple[int, int]:
-            return (sum(1 for t in threads if not sleep >> t & 1), len(threads))
-
-        best_cost = cost(best)
-        # first with whole futures (cheap); then, if that left room to gain, with
-        # futures cut at steps blocked until the seed moves (see futures.py)
-        tried_cut = False
-        for refine, seed in [(False, t) for t in enabled] + [(True, t) for t in enabled]:
-            if refine and (best_cost[0] <= 1 or not self.walker.guard_slots):
-                break
-            if refine:
-                tried_cut = True
-                outside = [u for u in live if u != seed]
-                fut = {**self.walker.futures(state, outside, guard_cache), seed: whole[seed]}
-            else:
-                fut = whole
-            members = closure(seed, fut)
-            if members is None:
-                continue
-            amp = [t for t in enabled if t in members]
-            c = cost(amp)
-            if c < best_cost:
-                best, best_cost = amp, c
-        return best, tried_cut
+        members = 1 << seed
+        mons = 0
+        work = [seed]
+        while work:
+            p = work.pop()
+            r, w = masks[p]
+            en = en_bits >> p & 1
+            if en:  # writing what an undecided property reads: its monitor joins
+                wake = 0
+                for j, mr in enumerate(monitors):
+                    if not mons >> j & 1 and w & mr:
+                        mons |= 1 << j
+                        wake |= mr
+            else:  # a blocked p can be woken by whatever u may still write to it
+                wake = r
+            for u in live:
+                if members >> u & 1:
+                    continue
+                fr, fw = fut[u]
+                # an enabled p conflicts with anything u may still do
+                if fw & wake or (en and (w & (fr | fw) or fw & r)):
+                    members |= 1 << u
+                    work.append(u)
+                    if not en_bits & ~members:
+                        return None
+        members &= en_bits
+        return [t for t in enabled if members >> t & 1], members
 
     # -- symmetry --------------------------------------------------------------------
     def _canon(self, state: State, sleep: int) -> tuple[State, int]:
@@ -264,13 +284,15 @@ class Search:
     def run(self) -> Exploration:
         t0 = time.perf_counter()
         comp, m, res, n = self.comp, self.m, self.res, self.n
-        # node -> (complete runs, all runs) below it; (0, -1) while it is on the stack
-        nodes: dict[tuple[State, int], tuple[int, int]] = {}
-        # state -> (enabled threads, access masks of each thread's next op)
-        seen: dict[State, tuple[list[int], list[tuple[int, int]]]] = {}
-        on_stack: dict[State, int] = {}
+        # states are interned: each gets a number and a _Seen record on first visit
+        ids: dict[State, int] = {}
+        seen: list[_Seen] = []
+        # node (state number << n | sleep set) -> (complete runs, all runs) below it;
+        # (0, -1) while it is on the stack
+        nodes: dict[int, tuple[int, int]] = {}
+        on_stack: list[int] = []  # per state number: frames on the stack
         path: list[int] = []
-        stack: list[list] = []  # [key, state, todo, sleep, done_mask, masks, execs]
+        stack: list[list[Any]] = []  # [node, sid, succ, sleep, done, seen, cruns, runs]
         use_sleep = self.reduction != "none"
 
         canon = self._canon if comp.groups else None
@@ -278,89 +300,112 @@ class Search:
         # access masks by pc; the two extra entries serve pc == DONE (-1) and BOUND (-2)
         opmasks = [[(op.reads, op.writes) for op in ops] + [(0, 0), (0, 0)] for ops in comp.ops]
         finals_reached = [0]  # final nodes met, reported if the budget stops the walk
+        threads = range(n)
+        indep_memo = self.indep_memo
 
-        def push(state: State, sleep: int) -> tuple[int, int] | None:
+        def succ_of(info: _Seen, t: int) -> list[Any]:
+            """[thread, next state, failed asserts, next state's number or -1]."""
+            fired = info.fired[t]
+            if fired is None:
+                ns, fails = m.fire(info.state, t)
+                fired = info.fired[t] = [t, ns, fails, -1]
+            if fired[3] < 0 and canon is None:
+                fired[3] = ids.get(fired[1], -1)
+            return fired
+
+        def push(state: State, sleep: int, sid: int) -> tuple[int, int] | None:
             """Start a node; returns its (complete, all) run counts if known or a leaf."""
             if canon is not None:
                 state, sleep = canon(state, sleep)
-            key = (state, sleep)
-            known = nodes.get(key)
-            if known is not None:
-                return (0, 1) if known[1] < 0 else known
-            info = seen.get(state)
-            if info is None:
+                sid = ids.get(state, -1)
+            if sid >= 0:
+                node = sid << n | sleep
+                known = nodes.get(node)
+                if known is not None:
+                    return (0, 1) if known[1] < 0 else known
+                info = seen[sid]
+            else:
+                sid = len(seen)
+                ids[state] = sid
                 res.states += 1
                 res.depth = max(res.depth, len(path))
                 self._on_state(state, path)
-                masks = [opmasks[t][state[pc_slot[t]]] for t in range(n)]
-                info = seen[state] = ([t for t in range(n) if m.enabled(state, t)], masks)
-            enabled, masks = info
+                masks = [opmasks[t][state[pc_slot[t]]] for t in threads]
+                enabled = [t for t in threads if m.enabled(state, t)]
+                pcs = tuple([state[s] for s in pc_slot])
+                indep = indep_memo.get(pcs)
+                if indep is None:  # masks depend on the program counters only
+                    indep = indep_memo[pcs] = [
+                        sum(1 << u for u, (r2, w2) in enumerate(masks) if _independent(r, w, r2, w2))
+                        for r, w in masks
+                    ]
+                info = _Seen(state, enabled, masks, pcs, indep, n)
+                seen.append(info)
+                on_stack.append(0)
+                node = sid << n | sleep
+            enabled = info.enabled
             if not enabled:
-                nodes[key] = (1, 1)
+                nodes[node] = (1, 1)
                 finals_reached[0] += 1
                 self._on_final(state, path)
                 return (1, 1)
-            amp = self._ample(state, enabled, masks, sleep)
-            succ = []
-            for t in amp:
-                if sleep >> t & 1:
-                    continue
-                ns, fails = m.fire(state, t)
-                succ.append((t, ns, fails))
-            if len(amp) < len(enabled) and any(
-                (canon(s, 0)[0] if canon else s) in on_stack for _, s, _ in succ
-            ):
+            amp = self._ample(state, enabled, info.masks, sleep, info.pcs)
+            succ = [succ_of(info, t) for t in amp if not sleep >> t & 1]
+            if len(amp) < len(enabled) and any(on_stack_of(f) for f in succ):
                 amp = enabled  # cycle proviso: never postpone a thread around a cycle
-                succ = [(t, *m.fire(state, t)) for t in amp if not sleep >> t & 1]
+                succ = [succ_of(info, t) for t in amp if not sleep >> t & 1]
             if not succ:
-                nodes[key] = (0, 1)
+                nodes[node] = (0, 1)
                 return (0, 1)
-            nodes[key] = (0, -1)
-            on_stack[state] = on_stack.get(state, 0) + 1
-            stack.append([key, state, succ, sleep, 0, masks, 0, 0])
+            nodes[node] = (0, -1)
+            on_stack[sid] += 1
+            succ.reverse()  # popped from the end, in the persistent set's order
+            stack.append([node, sid, succ, sleep, 0, info, 0, 0])
             return None
 
-        total = push(comp.init, 0)
+        def on_stack_of(fired: list[Any]) -> bool:
+            if canon is not None:
+                sid = ids.get(canon(fired[1], 0)[0], -1)
+            else:
+                sid = fired[3]
+            return sid >= 0 and on_stack[sid] > 0
+
+        total = push(comp.init, 0, -1)
         while stack:
             if res.states > self.budget:
                 res.complete = False
                 res.budget_hit = True
                 break
             frame = stack[-1]
-            key, state, succ, sleep, done_mask, masks, cruns, runs = frame
+            succ = frame[2]
             if not succ:
                 stack.pop()
-                nodes[key] = (cruns, max(runs, 1))
-                c = on_stack[state] - 1
-                if c:
-                    on_stack[state] = c
-                else:
-                    del on_stack[state]
+                cruns = frame[6]
+                runs = frame[7] or 1
+                nodes[frame[0]] = (cruns, runs)
+                on_stack[frame[1]] -= 1
                 if path:
                     path.pop()
                 if stack:
                     stack[-1][6] += cruns
-                    stack[-1][7] += max(runs, 1)
+                    stack[-1][7] += runs
                 else:
-                    total = (cruns, max(runs, 1))
+                    total = (cruns, runs)
                 continue
-            t, ns, fails = succ.pop(0)
+            t, ns, fails, nsid = succ.pop()
             res.transitions += 1
             for f in fails:
                 if f not in res.violations:
                     res.violations[f] = [*path, t]
             child_sleep = 0
             if use_sleep:
-                r, w = masks[t]
-                z = sleep | done_mask
-                u = 0
-                while z >> u:
-                    if z >> u & 1 and _independent(r, w, *masks[u]):
-                        child_sleep |= 1 << u
-                    u += 1
+                done_mask = frame[4]
+                z = frame[3] | done_mask
+                if z:
+                    child_sleep = z & frame[5].indep[t]
                 frame[4] = done_mask | (1 << t)
             path.append(t)
-            got = push(ns, child_sleep)
+            got = push(ns, child_sleep, nsid)
             if got is not None:
                 path.pop()
                 frame[6] += got[0]
@@ -372,6 +417,28 @@ class Search:
             res.complete_runs = res.executions = finals_reached[0]
         res.seconds = time.perf_counter() - t0
         return res
+
+
+class _Seen:
+    """What the walk keeps per distinct state: computed once, shared by its nodes."""
+
+    __slots__ = ("enabled", "fired", "indep", "masks", "pcs", "state")
+
+    def __init__(
+        self,
+        state: State,
+        enabled: list[int],
+        masks: list[tuple[int, int]],
+        pcs: tuple[int, ...],
+        indep: list[int],
+        n: int,
+    ) -> None:
+        self.state = state
+        self.enabled = enabled
+        self.masks = masks  # (reads, writes) of each thread's next op
+        self.pcs = pcs
+        self.fired: list[list[Any] | None] = [None] * n  # successor by thread
+        self.indep = indep  # per thread: bit set of the threads independent of it
 
 
 def explore(

@@ -186,3 +186,11 @@ def test_accessor_calls_are_not_server_requests() -> None:
 
     found = request_call(_view(text))
     assert found is not None and found[0].name == "zz_revalidate"
+
+
+def test_macros_from_a_diff_belong_to_their_side() -> None:
+    from reviewbot.rules.context import peers_of
+
+    diff = "+#define KICK(i) filemap_fdatawrite((i)->i_mapping)\n-#define OLD(i) clear_inode(i)\n"
+    assert "KICK" in peers_of((), "after", diff) and "OLD" not in peers_of((), "after", diff)
+    assert "OLD" in peers_of((), "before", diff) and "KICK" not in peers_of((), "before", diff)

@@ -76,3 +76,44 @@ def test_never_raises(text: str) -> None:
     for extract in EXTRACTORS.values():
         obs = extract(view)
         assert obs is None or isinstance(obs.value, str)
+
+
+LINES = [
+    "diff --git a/fs/q/x.c b/fs/q/x.c",
+    "--- a/fs/q/x.c",
+    "+++ b/fs/q/x.c",
+    "@@ -1,4 +1,4 @@ static int q_getattr(struct mnt_idmap *i, const struct path *p,",
+    "@@ -10,3 +10,5 @@",
+    "+\tfilemap_fdatawrite(inode->i_mapping);",
+    "-\tfilemap_write_and_wait(inode->i_mapping);",
+    " \tst = q_rpc(inode);",
+    "+\tq_apply(st, inode, 0);",
+    " \tclear_inode(inode);",
+    "+\tnetfs_wait_for_outstanding_io(inode);",
+    "-\tv->flags |= 1;",
+    "+\tset_bit(0, &v->flags);",
+    "+#define K(i) filemap_fdatawrite((i)->i_mapping)",
+    " }",
+    "+{",
+    "",
+    "Signed-off-by: A <a@example.org>",
+]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(LINES), max_size=30).map("\n".join))
+def test_check_message_never_fails_internally(text: str) -> None:
+    from reviewbot import pipeline
+    from reviewbot.model import CheckOptions
+    from reviewbot.rules.loader import load_library
+    from tests.rules import kit
+
+    runner = kit.fake_runner({"flush": {"fdatawrite", "none"}, "wait_for_io": {"no"}})
+    report = pipeline.check_message(
+        kit.text_message(text),
+        CheckOptions(),
+        rules=load_library(),
+        runner=runner,
+        min_severity="info",
+    )
+    assert not [d for d in report.diagnostics if d.code == "internal-error"]
