@@ -24,7 +24,7 @@ from reviewbot.model import (
     SimResult,
     Verdict,
 )
-from reviewbot.rules import describe
+from reviewbot.rules import describe, sensitivity
 from reviewbot.rules.context import peers_of
 from reviewbot.rules.cst import Body
 from reviewbot.rules.loader import Rule, load_library
@@ -135,6 +135,35 @@ class _Sims:
             return None
 
 
+def _judge(
+    rule: Rule, sims: _Sims
+) -> Callable[[tuple[tuple[str, str], ...] | None, tuple[tuple[str, str], ...]], Verdict | None]:
+    """Knobs of both sides (None before: a new function) -> the verdict, None on failure."""
+
+    def judge(
+        kb: tuple[tuple[str, str], ...] | None, ka: tuple[tuple[str, str], ...]
+    ) -> Verdict | None:
+        sim_after = sims.run(rule.scenario, ka)
+        sim_before = sims.run(rule.scenario, kb) if kb is not None else None
+        if sim_after is None or (kb is not None and sim_before is None):
+            return None
+        if kb is not None:
+            return verdict_of(sim_before, sim_after, rule)
+        judged = rule.judge(sim_after)  # a new function: nothing to compare with
+        new: dict[str, Verdict] = {"violated": "introduces", "inconclusive": "inconclusive"}
+        return new.get(judged, "not-affected")
+
+    return judge
+
+
+def _with_unread(rule: Rule, reading: Reading, file: str, function: str) -> tuple[Fact, ...]:
+    """The reading's facts plus the scenario knobs nothing read (assumed defaults)."""
+    set_by = {k for k, _v in reading.knobs}
+    return reading.facts + sensitivity.unread_facts(
+        rule.scenario, set_by, reading.side, file=file, function=function
+    )
+
+
 def _finding(patch: Patch, hit: Hit, sims: _Sims) -> Finding | None:
     rule = hit.rule
     kb = _full(rule.scenario, hit.before.knobs) if hit.before else ()
@@ -142,29 +171,26 @@ def _finding(patch: Patch, hit: Hit, sims: _Sims) -> Finding | None:
     preexisting = not hit.changed
     if hit.after is None:
         return None  # a removed function cannot carry a race any more
+    judge = _judge(rule, sims)
+    found = judge(kb if hit.before is not None else None, ka)
+    if found is None:
+        return None
+    verdict: Verdict = found
     sim_after = sims.run(rule.scenario, ka)
     sim_before = sims.run(rule.scenario, kb) if hit.before is not None else None
-    if sim_after is None or (hit.before is not None and sim_before is None):
-        return None
-    verdict: Verdict
-    if hit.before is not None:
-        verdict = verdict_of(sim_before, sim_after, rule)
-    else:  # a new function: nothing to compare with
-        judged = rule.judge(sim_after)
-        verdict = {"violated": "introduces", "inconclusive": "inconclusive"}.get(
-            judged, "not-affected"
-        )  # type: ignore[assignment]
     if preexisting and verdict != "remains":
         return None
     if verdict == "not-affected" and not (hit.before and hit.before.own != hit.after.own):
         return None
     prop = _violated(sim_before if verdict == "fixes" else sim_after, rule)
-    facts: tuple[Fact, ...] = (hit.before.facts if hit.before else ()) + hit.after.facts
+    function = hit.fn.after.name if hit.fn.after is not None and hit.fn.after.name else hit.fn.name
+    facts: tuple[Fact, ...] = (
+        _with_unread(rule, hit.before, hit.fn.file, function) if hit.before else ()
+    ) + _with_unread(rule, hit.after, hit.fn.file, function)
     assumed = any(f.assumed for f in facts if f.name in {s.name for s in rule.owned})
     confidence = rule.confidence
     if assumed and confidence == "high":
         confidence = "medium"
-    function = hit.fn.after.name if hit.fn.after is not None and hit.fn.after.name else hit.fn.name
     line, side = hit.where
     message = rule.message.format(
         function=function,
@@ -173,8 +199,21 @@ def _finding(patch: Patch, hit: Hit, sims: _Sims) -> Finding | None:
         after=_own_text(hit.after, rule),
         invariant=prop.description if prop else "",
     )
-    if verdict == "not-affected" and hit.before is not None:
-        message += _load_bearing(rule, hit.before, ka, sims)
+    knob_of = {f.name: f.knob for f in rule.facts}
+    decisive = tuple(
+        o
+        for o in sensitivity.outcomes(
+            rule.scenario, kb if hit.before else None, ka, facts, knob_of=knob_of, judge=judge
+        )
+        if o.verdict != verdict
+    )
+    if decisive and preexisting:
+        return None  # a maybe about code the patch did not touch is noise, not a review
+    if decisive:
+        message += sensitivity.explain(rule.scenario, verdict, decisive=decisive)
+        verdict, confidence = "inconclusive", "low"
+    elif verdict == "not-affected" and hit.before is not None:
+        message += _load_bearing(rule, hit.before, ka, sims) or _no_race(rule, hit.before)
     return Finding(
         rule=rule.id,
         title=rule.title,
@@ -195,6 +234,19 @@ def _finding(patch: Patch, hit: Hit, sims: _Sims) -> Finding | None:
         degraded=patch.degraded,
         hunk=_hunk_of(patch, hit.fn.file, line, side),
         message=message,
+    )
+
+
+def _no_race(rule: Rule, before: Reading) -> str:
+    """Say plainly that the model finds nothing to fix, and on which other facts."""
+    props = ", ".join(rule.properties) or "its safety properties"
+    owned = {f.name for f in rule.owned}
+    also = [f.text for f in before.facts if f.name not in owned and not f.assumed]
+    given = f" (before the patch, also read from the code: {'; '.join(also)})" if also else ""
+    return (
+        f" With the facts read from both sides{given}, the model breaks none of {props}"
+        " before or after the patch: it does not show the patch fixing (or introducing)"
+        " a race it can reproduce."
     )
 
 
@@ -253,22 +305,47 @@ def _described(patch: Patch, rules: tuple[Rule, ...], sims: _Sims) -> list[Findi
         phrases = describe.matches(rule, text)
         if phrases is None or rule.description is None:
             continue
-        kb = _full(
-            rule.scenario,
-            tuple(sorted((dict(rule.environment) | dict(rule.description.before)).items())),
-        )
-        ka = _full(
-            rule.scenario,
-            tuple(sorted((dict(rule.environment) | dict(rule.description.after)).items())),
-        )
+        said_b, said_a, details = describe.described_knobs(rule, text)
+        env = dict(rule.environment)
+        kb = _full(rule.scenario, tuple(sorted((env | said_b).items())))
+        ka = _full(rule.scenario, tuple(sorted((env | said_a).items())))
         sb, sa = sims.run(rule.scenario, kb), sims.run(rule.scenario, ka)
         if sb is None or sa is None:
             continue
         verdict = verdict_of(sb, sa, rule)
         prop = _violated(sb if verdict == "fixes" else sa, rule)
-        facts = describe.described_facts(rule, phrases, "before") + describe.described_facts(
-            rule, phrases, "after"
+        facts: tuple[Fact, ...] = ()
+        sides: tuple[tuple[Side, dict[str, str]], ...] = (("before", said_b), ("after", said_a))
+        for side, said in sides:
+            facts += describe.described_facts(rule, phrases + details, side, said)
+            facts += sensitivity.unread_facts(
+                rule.scenario,
+                set(env) | set(said),
+                side,
+                why="the description does not say {knob}",
+            )
+        judge = _judge(rule, sims)
+        decisive = tuple(
+            o
+            for o in sensitivity.outcomes(
+                rule.scenario,
+                kb,
+                ka,
+                facts,
+                knob_of={f.name: f.knob for f in rule.facts},
+                judge=judge,
+            )
+            if o.verdict != verdict
         )
+        caveat = ""
+        if decisive:
+            caveat = sensitivity.explain(
+                rule.scenario,
+                verdict,
+                decisive=decisive,
+                unread="the description does not state",
+            )
+            verdict = "inconclusive"
         files = patch.recovered.files if patch.recovered else ()
         funcs = patch.recovered.functions if patch.recovered else ()
         named = ""
@@ -295,7 +372,7 @@ def _described(patch: Patch, rules: tuple[Rule, ...], sims: _Sims) -> list[Findi
                 degraded=True,
                 message=(
                     "There is no usable diff; this verdict is based on the description "
-                    f"only (it mentions {', '.join(repr(p) for p in phrases)})." + named
+                    f"only (it mentions {', '.join(repr(p) for p in phrases)})." + named + caveat
                 ),
             )
         )

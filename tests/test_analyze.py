@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 
 from reviewbot.analyze import verdict_of
@@ -71,8 +73,17 @@ def test_seed_000_flags_become_atomic_and_the_size_race_remains() -> None:
     _need("getattr-writeback", "flags-rmw")
     analysis = kit.run(kit.messages(kit.SEEDS["000"])[0])
     got = kit.verdicts(analysis)
-    assert ("nonatomic-flags-update", "v9fs_invalidate_inode_attr", "fixes") in got
-    assert ("nonatomic-flags-update", "v9fs_stat2inode_dotl", "fixes") in got
+    # The pre-image defines one flag for cache_validity (V9FS_INO_INVALID_ATTR) and
+    # writes only it: a plain |= / &= ~ of a one-bit word cannot lose another bit, so
+    # the atomic conversion fixes nothing the model can show. The patch adds a second
+    # bit (MTIME_UNCERTAIN), and the atomics are what keep that safe: load-bearing.
+    for fn in ("v9fs_invalidate_inode_attr", "v9fs_stat2inode", "v9fs_stat2inode_dotl"):
+        assert ("nonatomic-flags-update", fn, "not-affected") in got
+    flags = [f for f in analysis.findings if f.rule == "nonatomic-flags-update"]
+    for f in flags:
+        assert dict(f.knobs_before)["bits"] == "one" and dict(f.knobs_after)["bits"] == "two"
+        assert not [x for x in f.facts if x.name == "bits" and x.assumed]
+        assert "load-bearing" in f.message
     # The seed admits a remaining hole: remote_i_size moves when the write reply is
     # processed, so a getattr reply that crossed a write still looks like a change on
     # the server. The model finds that interleaving.
@@ -83,6 +94,11 @@ def test_seed_000_flags_become_atomic_and_the_size_race_remains() -> None:
         assert dict(f.knobs_after)["size_update"] == "compare_remote"
         assert dict(f.knobs_after)["completion_updates_remote_size"] == "yes"
         assert "stat2inode" in f.message
+        # 9p issues its write RPCs synchronously; no rule reads how ->writepages issues
+        # them, so the scenario's default (async) is used and reported as assumed. The
+        # verdict does not depend on it (else it would be inconclusive).
+        issue = [x for x in f.facts if x.name == "flush_issue"]
+        assert issue and all(x.assumed and x.basis == "default" for x in issue)
 
 
 def test_seed_002_patch_makes_multi_block_mappings_safe() -> None:
@@ -102,15 +118,25 @@ def test_seed_002_patch_makes_multi_block_mappings_safe() -> None:
     assert "ext2_imap_valid()" in f.message and "load-bearing" in f.message
 
 
-def test_seed_003_revert_fixes_the_lockless_write() -> None:
+def test_seed_003_revert_is_not_shown_to_fix_a_race() -> None:
+    """The reverted code held the writers' page-cache add lock (which truncate takes
+    exclusively) around the copy, re-checked the size under it, and updated i_size
+    under i_lock. With those facts read, the lockless path holds in the model, as the
+    locked one does: the revert is not shown to fix a race the model can reproduce."""
     _need("lockless-buffered-write")
     analysis = kit.run(kit.messages(kit.SEEDS["003"])[0])
     assert kit.verdicts(analysis) == [
-        ("size-update-without-inode-lock", "bch2_write_iter", "fixes")
+        ("size-update-without-inode-lock", "bch2_write_iter", "not-affected")
     ]
     (f,) = analysis.findings
     assert dict(f.knobs_before)["inode_lock"] == "extending_only"
     assert dict(f.knobs_after)["inode_lock"] == "always"
+    for knobs in (f.knobs_before, f.knobs_after):
+        assert dict(knobs)["truncate_excl"] == "pagecache_add_lock"
+        assert dict(knobs)["isize_update"] == "i_lock"
+    assert not f.assumed
+    assert "does not show the patch fixing" in f.message
+    assert "bch2_pagecache_add_get()" in f.message
 
 
 def test_seed_004_patch_adds_revalidation() -> None:
@@ -122,22 +148,47 @@ def test_seed_004_patch_adds_revalidation() -> None:
 
 
 @pytest.mark.parametrize(
-    ("seed", "rule", "scenario"),
+    ("seed", "rule", "scenario", "verdict", "turns_on"),
     [
-        ("002web", "cached-mapping-without-revalidation", "writeback-stale-mapping"),
-        ("003web", "size-update-without-inode-lock", "lockless-buffered-write"),
-        ("004web", "cached-iomap-used-after-folio-lock", "unwritten-zero-fill"),
+        (
+            "002web",
+            "cached-mapping-without-revalidation",
+            "writeback-stale-mapping",
+            "inconclusive",
+            "map_extent",
+        ),
+        (
+            "003web",
+            "size-update-without-inode-lock",
+            "lockless-buffered-write",
+            "inconclusive",
+            "truncate_excl",
+        ),
+        ("004web", "cached-iomap-used-after-folio-lock", "unwritten-zero-fill", "fixes", ""),
     ],
 )
 def test_damaged_seeds_get_a_degraded_description_based_verdict(
-    seed: str, rule: str, scenario: str
+    seed: str, rule: str, scenario: str, verdict: str, turns_on: str
 ) -> None:
+    """002: the description does not say whether the old code mapped one block or an
+    extent (the real pre-image maps one block: no race), 003: nor whether writers held
+    a lock truncate takes (the real one did: no race). Both decide the verdict, so it
+    is inconclusive and says so. 004's text says the check follows the folio lock."""
     _need(scenario)
     analysis = kit.run(kit.messages(kit.SEEDS[seed])[0])
-    assert [(f.rule, f.verdict) for f in analysis.findings] == [(rule, "fixes")]
+    assert [(f.rule, f.verdict) for f in analysis.findings] == [(rule, verdict)]
     (f,) = analysis.findings
-    assert f.degraded and f.confidence == "low" and "description" in f.message
-    assert f.facts and all(x.basis == "description" for x in f.facts)
+    assert f.degraded and f.confidence == "low"
+    assert "this verdict is based on the description only" in f.message
+    described = [x for x in f.facts if not x.assumed]
+    assert described and all(x.basis == "description" for x in described)
+    assert all(x.basis == "default" for x in f.facts if x.assumed)
+    if turns_on:
+        assert f"The verdict turns on {turns_on}, which the description does not state" in (
+            f.message
+        )
+    else:
+        assert "turns on" not in f.message
 
 
 @pytest.mark.parametrize("path", kit.NEGATIVES, ids=lambda p: p.name)
@@ -166,9 +217,17 @@ MUTATIONS = {
     ),
     "003": (
         "lockless-buffered-write",
-        lambda b: kit.drop_added(b, r"^\+\tinode_lock\(&inode->v\);"),
+        # The reverted code is safe in the model (its writers hold the page-cache add
+        # lock truncate takes exclusively, and i_size moves under i_lock), so the
+        # revert is not-affected both ways. What the code implies is that dropping the
+        # inode lock is only safe with that lock: drop both from the post-image and
+        # the patch introduces the race.
+        lambda b: kit.drop_from_post_image(
+            kit.drop_added(b, r"^\+\tinode_lock\(&inode->v\);"),
+            r"bch2_pagecache_add_(get|put)\(inode\);",
+        ),
         ("size-update-without-inode-lock", "bch2_write_iter"),
-        ("fixes", "remains", "introduces"),
+        ("not-affected", "introduces", "not-affected"),
     ),
     "004": (
         "unwritten-zero-fill",
@@ -185,7 +244,11 @@ MUTATIONS = {
             "v9inode->cache_validity |= BIT(V9FS_INO_INVALID_ATTR);",
         ),
         ("nonatomic-flags-update", "v9fs_invalidate_inode_attr"),
-        ("fixes", "remains", "introduces"),
+        # The pre-image's word has one flag: plain updates cannot lose a bit, so the
+        # conversion is not-affected both ways. The patch adds a second flag; a
+        # post-image that keeps both bits but sets one with a plain |= introduces the
+        # lost-bit race.
+        ("not-affected", "introduces", "not-affected"),
     ),
 }
 
@@ -244,16 +307,25 @@ SYNTH = kit.ROOT / "tests" / "rules"
 
 def test_untouched_race_in_a_changed_function_is_preexisting() -> None:
     _need("getattr-writeback")
-    msg = kit.text_message((SYNTH / "qfs-debug-only.patch").read_text())
+    # The patch also shows the reply being applied (qfs_apply() overwrites i_size).
+    msg = kit.text_message((SYNTH / "qfs-debug-only-apply.patch").read_text())
     (f,) = kit.run(msg).findings
     assert f.rule == "flush-without-wait-before-remote-stat"
     assert f.preexisting and f.verdict == "remains" and f.severity == "info"
     assert f.line == 14  # the filemap_fdatawrite() context line
 
 
+def test_untouched_race_that_rests_on_an_assumption_is_not_reported() -> None:
+    """Without qfs_apply() on screen, whether the untouched flush races depends on how
+    the reply's size is applied: a maybe about code the patch did not touch is noise."""
+    _need("getattr-writeback")
+    msg = kit.text_message((SYNTH / "qfs-debug-only.patch").read_text())
+    assert kit.run(msg).findings == ()
+
+
 def test_facts_the_patch_does_not_show_are_assumed() -> None:
     _need("getattr-writeback")
-    msg = kit.text_message((SYNTH / "qfs-write-and-wait.patch").read_text())
+    msg = kit.text_message((SYNTH / "qfs-write-and-wait-apply.patch").read_text())
     (f,) = kit.run(msg).findings
     assert (f.rule, f.verdict, f.invariant) == (
         "flush-without-wait-before-remote-stat",
@@ -261,33 +333,82 @@ def test_facts_the_patch_does_not_show_are_assumed() -> None:
         "stat-after-write",
     )
     assumed = {(x.name, x.side, x.value, x.basis) for x in f.assumed}
-    assert ("size_update", "after", "overwrite", "default") in assumed
+    # Rule facts the patch does not decide, and scenario knobs no rule reads.
+    assert ("completion_updates_remote_size", "after", "no", "default") in assumed
+    assert ("flush_issue", "after", "async", "default") in assumed
+    assert ("flush_issue", "before", "async", "default") in assumed
+    size = {(x.side, x.value, x.basis) for x in f.facts if x.name == "size_update"}
+    assert size == {("before", "overwrite", "code"), ("after", "overwrite", "code")}
     read = {(x.name, x.side, x.value, x.basis) for x in f.facts if not x.assumed}
-    assert read == {
+    assert {
         ("flush", "before", "fdatawrite", "code"),
         ("flush", "after", "write_and_wait", "code"),
-    }
+    } <= read
     assert "qfs_getattr()" in f.message and "filemap_write_and_wait()" in f.message
+    assert "turns on" not in f.message  # no assumed knob changes the verdict
 
 
-def test_fake_runner_drives_verdicts_without_the_engine() -> None:
+def test_a_verdict_that_turns_on_an_assumed_fact_is_inconclusive() -> None:
+    """Same patch without qfs_apply(): whether the server's size overwrites i_size is
+    not visible, and the flush fix matters only if it does."""
+    _need("getattr-writeback")
+    msg = kit.text_message((SYNTH / "qfs-write-and-wait.patch").read_text())
+    (f,) = kit.run(msg).findings
+    assert (f.rule, f.verdict, f.confidence) == (
+        "flush-without-wait-before-remote-stat",
+        "inconclusive",
+        "low",
+    )
+    assert ("size_update", "after", "overwrite", "default") in {
+        (x.name, x.side, x.value, x.basis) for x in f.assumed
+    }
+    assert "The verdict turns on size_update, which was not read from the code" in f.message
+    assert "if size_update=overwrite" in f.message and "the patch fixes the race" in f.message
+    assert "if size_update=keep" in f.message and "(not-affected)" in f.message
+    # The evidence is still that of the default: the race the patch would fix.
+    assert f.invariant == "stat-after-write" and f.sim_before is not None
+
+
+def test_sensitivity_uses_the_runner_and_only_flips_on_assumed_knobs() -> None:
+    """A fake simulation in which the old side is only unsafe with its (assumed)
+    wait_at default: the verdict turns on that knob and becomes inconclusive. The
+    after side's wait_at was read from the code and is never varied."""
     msg = kit.messages(kit.SEEDS["001v2"])[0]
-    analysis = kit.run(msg, kit.fake_runner({"wait_for_io": {"no"}}, "no-uaf"))
-    assert {f.verdict for f in analysis.findings} == {"fixes"}
-    # A property the rule does not judge does not count.
-    analysis = kit.run(msg, kit.fake_runner({"wait_for_io": {"no"}}, "other"))
-    assert {f.verdict for f in analysis.findings} == {"not-affected"}
+    real = kit.fake_runner({"wait_for_io": {"no"}}, "no-uaf")
+    seen: list[dict[str, str]] = []
+
+    def fake(scenario: str, knobs: Mapping[str, str]) -> SimResult:
+        seen.append(dict(knobs))
+        safe = (
+            dict(knobs, wait_for_io="yes") if knobs.get("wait_at") != "before_truncate" else knobs
+        )
+        return real(scenario, safe)
+
+    found = kit.run(msg, fake).findings
+    assert found and {f.verdict for f in found} == {"inconclusive"}
+    for f in found:
+        assert "The verdict turns on wait_at" in f.message
+        assert "if wait_at=before_truncate" in f.message and "the patch fixes the race" in f.message
+        assert "if wait_at=before_clear_inode" in f.message and "(not-affected)" in f.message
+    # Only the before side (where wait_at is assumed) was run with the other value.
+    assert {"wait_for_io": "yes", "wait_at": "before_clear_inode"} not in seen
+    assert {"wait_for_io": "no", "wait_at": "before_clear_inode"} in seen
+    # With a simulation where the assumption does not matter, the verdict stands.
+    assert {f.verdict for f in kit.run(msg, real).findings} == {"fixes"}
 
 
 def test_patch_quoted_in_a_reply_is_still_analysed() -> None:
     _need("getattr-writeback")
     (msg,) = kit.messages(kit.FIX / "0109-synthetic-reply-quoting-patch.eml")
     (f,) = kit.run(msg).findings
+    # The quoted patch does not show how the reply's size is applied, and the flush
+    # fix only matters if the server's size overwrites i_size: inconclusive.
     assert (f.rule, f.function, f.verdict) == (
         "flush-without-wait-before-remote-stat",
         "examplefs_getattr",
-        "fixes",
+        "inconclusive",
     )
+    assert "turns on size_update" in f.message
     # The request is examplefs_fetch_attrs(ei, ...): ei is converted from the inode.
     assert "examplefs_fetch_attrs()" in f.message
 
@@ -295,11 +416,13 @@ def test_patch_quoted_in_a_reply_is_still_analysed() -> None:
 def test_new_function_with_the_race_introduces_it_and_removing_it_says_nothing() -> None:
     _need("getattr-writeback")
     text = (SYNTH / "newfs-getattr.patch").read_text()
-    (f,) = kit.run(kit.text_message(text)).findings
-    assert (f.rule, f.verdict, f.function) == (
-        "flush-without-wait-before-remote-stat",
-        "introduces",
-        "newfs_getattr",
-    )
+    found = kit.run(kit.text_message(text)).findings
+    # newfs_set_attrs() overwrites i_size with the server's: both rules apply.
+    assert [(f.rule, f.verdict) for f in found] == [
+        ("flush-without-wait-before-remote-stat", "introduces"),
+        ("remote-size-overwrites-local-size", "introduces"),
+    ]
+    f = found[0]
+    assert f.function == "newfs_getattr"
     assert f.sim_before is None and f.knobs_before == () and f.line == 7 and f.hunk == 0
     assert kit.run(kit.text_message(kit.reverse(text))).findings == ()

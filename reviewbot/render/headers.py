@@ -38,7 +38,7 @@ def clean(text: str, limit: int = MAX_HEADER_TEXT) -> str:
 
 def reply_subject(subject: Subject) -> str:
     """``Re: <original>``; an original that already is a reply keeps its one prefix."""
-    raw = clean(subject.raw) or clean(subject.title) or "your patch"
+    raw = clean(subject.raw) or clean(subject.title) or "(no subject)"
     if subject.is_reply or _REPLY_PREFIX.match(raw):
         return raw
     return f"Re: {raw}"

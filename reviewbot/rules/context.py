@@ -15,6 +15,11 @@ from reviewbot.model import ChangedFunction, FunctionSide, LineKind, Side
 from reviewbot.rules.cst import Body, CallSite, params_from_hint, parse_body, side_body
 
 _MACRO = re.compile(r"^\s*#\s*define\s+(\w+)\(([^)]*)\)\s+(.+)$")
+_CONST = re.compile(r"^\s*#\s*define\s+(\w+)\s+\S")
+# Peers whose name starts with this are not functions: each holds one run of adjacent
+# object-like #defines the side shows (a flags word's bit definitions), as calls
+# ``__define(NAME)``, so an extractor can tell which flag values a word can take.
+DEFINES = "#defines:"
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,8 @@ def peers_of(
         fs = fn.before if side == "before" else fn.after
         if fs is not None:
             out[fs.name or fn.name] = side_body(fs)
+    block: list[str] = []
+    blocks: list[list[str]] = [block]
     for raw in _joined_lines(extra):
         line = raw
         if raw[:1] in ("+", "-") and not raw.startswith(("+++", "---")):
@@ -88,9 +95,20 @@ def peers_of(
             if (raw[0] == "+") != (side == "after"):
                 continue
             line = raw[1:]
+        elif raw[:1] == " ":
+            line = raw[1:]
         m = _MACRO.match(line)
         if m and m.group(1) not in out:
             out[m.group(1)] = parse_body(f"void {m.group(1)}(void)\n{{\n{m.group(3)};\n}}\n")
+        c = None if m else _CONST.match(line)
+        if c:
+            block.append(c.group(1))
+        elif block:
+            block = []
+            blocks.append(block)
+    for i, names in enumerate(b for b in blocks if b):
+        calls = "".join(f"__define({n});\n" for n in names)
+        out[f"{DEFINES}{i}"] = parse_body(f"void defines(void)\n{{\n{calls}}}\n")
     return out
 
 

@@ -46,9 +46,28 @@ def matches(rule: Rule, text: str) -> list[str] | None:
     return found
 
 
-def described_facts(rule: Rule, phrases: list[str], side: Side) -> tuple[Fact, ...]:
+def described_knobs(rule: Rule, text: str) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """Knobs of the described bug and fix: the rule's mapping, refined by the details the
+    description states (each refinement's matched phrase is returned with them)."""
     assert rule.description is not None
-    knobs = dict(rule.description.before if side == "before" else rule.description.after)
+    before = dict(rule.description.before)
+    after = dict(rule.description.after)
+    phrases = []
+    for rx, b, a in rule.description.refine:
+        m = re.search(rx, text, re.IGNORECASE)
+        if m:
+            before.update(dict(b))
+            after.update(dict(a))
+            phrases.append(" ".join(m.group(0).split()))
+    return before, after, phrases
+
+
+def described_facts(
+    rule: Rule, phrases: list[str], side: Side, knobs: dict[str, str] | None = None
+) -> tuple[Fact, ...]:
+    assert rule.description is not None
+    if knobs is None:
+        knobs = dict(rule.description.before if side == "before" else rule.description.after)
     said = ", ".join(f'"{p}"' for p in phrases)
     out = []
     for spec in rule.facts:

@@ -57,6 +57,9 @@ class DescriptionMap:
     all_of: tuple[tuple[str, ...], ...]  # every group needs one matching regex
     before: tuple[tuple[str, str], ...]
     after: tuple[tuple[str, str], ...]
+    # (regex, before knobs, after knobs): a detail the description may state (where a
+    # check sits, ...); without a match the knob stays at its default, reported assumed
+    refine: tuple[tuple[str, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -183,8 +186,19 @@ def parse_rule(text: str, directory: str, where: str) -> Rule:
         for g in groups:
             for rx in g:
                 re.compile(rx)
+        refine = []
+        for r in desc.get("refine") or ():
+            if not isinstance(r, dict) or "match" not in r:
+                raise ReviewbotError("description.refine entries need 'match'", where=where)
+            re.compile(str(r["match"]))
+            refine.append(
+                (str(r["match"]), _pairs(r.get("before"), where), _pairs(r.get("after"), where))
+            )
         dmap = DescriptionMap(
-            groups, _pairs(desc.get("before"), where), _pairs(desc.get("after"), where)
+            groups,
+            _pairs(desc.get("before"), where),
+            _pairs(desc.get("after"), where),
+            tuple(refine),
         )
     return Rule(
         id=rid,

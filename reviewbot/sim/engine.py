@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from reviewbot.sim.compile import BOUND, DONE, Compiled, State, settle
+from reviewbot.sim.compile import BOUND, Compiled, State, settle
 from reviewbot.sim.dsl import ModelError
 
 
@@ -168,9 +168,17 @@ class Machine:
                     view.fails.append(name)
             if st.effect is not None:
                 out = st.effect(view)
-                if out:
+                if out and self.check:
                     for k, v in out.items():
-                        view[k] = v
+                        view[k] = v  # records the write
+                elif out:
+                    scope = view.scope
+                    for k, v in out.items():
+                        i = scope.get(k)
+                        if i is None:
+                            view[k] = v  # raises the unknown-variable error
+                        else:
+                            vals[i] = v
             vals[slot] = op.then_pc
             if self.check:
                 self._verify(t, f"step {op.label!r}", view, op.reads, op.writes)
@@ -195,7 +203,8 @@ class Machine:
                 if op.counter >= 0:
                     vals[op.counter] = 0
                 vals[slot] = op.else_pc
-        if vals[slot] != DONE:
+        pc = vals[slot]
+        if pc >= 0 and comp.ops[t][pc].free:  # local branches and jumps run at once
             settle(comp, vals, t)
         return tuple(vals), tuple(view.fails)
 

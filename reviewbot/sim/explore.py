@@ -10,6 +10,13 @@ same sets would, once each; ``complete_runs`` counts the complete runs of that
 unfolded tree and ``executions`` adds the prefixes it prunes (every enabled thread
 asleep, or a cycle closed). With ``reduction="sleep"`` the complete runs are exactly
 one per Mazurkiewicz trace; with ``reduction="none"`` they are the interleavings.
+When a property is decided inside a node's subtree, the node's set is chosen again
+for the properties still open; if that smaller set is already covered (explored from
+the node, or asleep there) the rest of the old set is dropped (``shrunk`` counts it).
+
+Speed: states are interned (numbered once; nodes are ints), and what depends only on
+a state (enabled threads, successors, candidate sets) or only on the program
+counters (access masks, independence, closures) is computed once and kept.
 
 Soundness: persistent sets keep every reachable deadlock; assertion failures and final
 states are deadlock-like, and the monitors make a state property's violation (or a
@@ -19,6 +26,7 @@ checks this against brute force). The access sets are trusted: run with ``check=
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -44,6 +52,7 @@ class Exploration:
     violations: dict[str, list[int]] = field(default_factory=dict)  # prop -> schedule
     witnesses: dict[str, list[int]] = field(default_factory=dict)  # sometimes -> schedule
     depth: int = 0
+    shrunk: int = 0  # persistent sets cut short once a property was decided
     finals: set[State] = field(default_factory=set)  # terminal states (collect_finals=True)
     paths_valid: bool = True  # violations/witnesses hold replayable schedules
 
@@ -77,6 +86,8 @@ class Search:
         self.ample_memo: dict[tuple[Any, ...], list[tuple[list[int], int]]] = {}
         self.ample_cut_memo: dict[tuple[Any, ...], list[Any]] = {}
         self.indep_memo: dict[tuple[int, ...], list[int]] = {}
+        self.whole_memo: dict[tuple[int, ...], tuple[list[int], list[tuple[int, int]]]] = {}
+        self.canon_memo: dict[State, tuple[State, int, tuple[tuple[int, int], ...]]] = {}
         self.walker = FutureWalker(comp)
         self.all_shared = (1 << comp.nshared) - 1
         self.mon_version = 0
@@ -144,7 +155,7 @@ class Search:
         enabled: list[int],
         masks: list[tuple[int, int]],
         sleep: int,
-        pcs: tuple[int, ...] | None = None,
+        seen: _Seen | None = None,
     ) -> list[int]:
         """The persistent set (seeded by one enabled thread, or all enabled) with the
         fewest threads awake: those are the ones the search has to run from here.
@@ -153,39 +164,54 @@ class Search:
         with futures cut at steps blocked until the seed moves (see futures.py). The
         closures do not depend on the sleep set, only the choice among them does, so
         they are memoised without it (by program counters, enabled threads, undecided
-        properties and, for cut futures, the values guards read)."""
+        properties and, for cut futures, the values guards read), and kept on the
+        state's ``_Seen`` record while the undecided properties stay the same."""
         if self.reduction != "por" or len(enabled) == 1:
             return enabled
-        if pcs is None:
-            pcs = tuple([state[s] for s in self.comp.pc_slot])
-        key = (pcs, tuple(enabled), self.mon_version)
-        cands = self.ample_memo.get(key)
-        if cands is None:
-            cands = self.ample_memo[key] = [
-                c
-                for c in (self._closure(state, enabled, masks, seed, None) for seed in enabled)
-                if c is not None
-            ]
+        if seen is None:
+            seen = _Seen(state, enabled, masks, tuple([state[s] for s in self.comp.pc_slot]))
+        if seen.version != self.mon_version:
+            seen.version = self.mon_version
+            seen.cut = None
+            key = (seen.pcs, tuple(enabled), self.mon_version)
+            cands = self.ample_memo.get(key)
+            if cands is None:
+                live, whole = self._futures_of(seen.pcs)
+                cands = self.ample_memo[key] = []
+                for seed in enabled:
+                    got = self._closure(seen, seed, live, whole)
+                    if got is not None:
+                        cands.append(got)
+            seen.cands = cands
         best = enabled
         awake = ~sleep
-        best_cost = (sum(1 for t in enabled if awake >> t & 1), len(enabled))
-        for amp, bits in cands:
+        best_cost = ((seen.en_bits & awake).bit_count(), len(enabled))
+        for amp, bits in seen.cands:
             c = ((bits & awake).bit_count(), len(amp))
             if c < best_cost:
                 best, best_cost = amp, c
         if best_cost[0] <= 1 or not self.walker.guard_slots:
             return best
-        gkey = (key, tuple([state[s] for s in self.walker.guard_slots]))
-        cut = self.ample_cut_memo.get(gkey)
+        cut = seen.cut
         if cut is None:
-            cut = self.ample_cut_memo[gkey] = [False] * len(enabled)
+            gvals = tuple([state[s] for s in self.walker.guard_slots])
+            gkey = ((seen.pcs, tuple(enabled), self.mon_version), gvals)
+            cut = self.ample_cut_memo.get(gkey)
+            if cut is None:
+                cut = self.ample_cut_memo[gkey] = [False] * len(enabled)
+            seen.cut = cut
         guard_cache: dict[tuple[int, int], bool] = {}
         for i, seed in enumerate(enabled):
             if best_cost[0] <= 1:
                 break
             got = cut[i]
             if got is False:
-                got = cut[i] = self._closure(state, enabled, masks, seed, guard_cache)
+                live, whole = self._futures_of(seen.pcs)
+                outside = [u for u in live if u != seed]
+                fut = list(whole)
+                for u, f in self.walker.futures(state, outside, guard_cache).items():
+                    fut[u] = f
+                got = cut[i] = self._closure(seen, seed, live, fut)
             if got is not None:
                 amp, bits = got
                 c = ((bits & awake).bit_count(), len(amp))
@@ -193,16 +219,22 @@ class Search:
                     best, best_cost = amp, c
         return best
 
+    def _futures_of(self, pcs: tuple[int, ...]) -> tuple[list[int], list[tuple[int, int]]]:
+        """The live threads and every thread's whole future at these program counters."""
+        hit = self.whole_memo.get(pcs)
+        if hit is None:
+            future = self.comp.future
+            live = [u for u, pc in enumerate(pcs) if pc >= 0]
+            whole = [future[u][pc] if pc >= 0 else (0, 0) for u, pc in enumerate(pcs)]
+            hit = self.whole_memo[pcs] = (live, whole)
+        return hit
+
     def _closure(
-        self,
-        state: State,
-        enabled: list[int],
-        masks: list[tuple[int, int]],
-        seed: int,
-        guard_cache: dict[tuple[int, int], bool] | None,
+        self, seen: _Seen, seed: int, live: list[int], fut: list[tuple[int, int]]
     ) -> tuple[list[int], int] | None:
-        """Enabled members (list, bit set) of the stubborn-set closure grown from ``seed`` (futures cut
-        when ``guard_cache`` is given); None once it holds every enabled thread.
+        """Enabled members (list, bit set) of the stubborn-set closure grown from
+        ``seed``, given each thread's future ``fut``; None once it holds every enabled
+        thread.
 
         Properties over states take part as monitor transitions (Valmari): a monitor
         reads its property's variables and would fire where the property fails (or,
@@ -214,21 +246,8 @@ class Search:
         every reachable deadlock. The closure is a least fixed point, so the order in
         which members are visited does not change it.
         """
-        comp = self.comp
-        pc_slot = comp.pc_slot
-        live = [u for u in range(self.n) if state[pc_slot[u]] >= 0]
-        future = comp.future
-        if guard_cache is None:
-            fut = {u: future[u][state[pc_slot[u]]] for u in live}
-        else:
-            outside = [u for u in live if u != seed]
-            fut = {
-                **self.walker.futures(state, outside, guard_cache),
-                seed: future[seed][state[pc_slot[seed]]],
-            }
-        en_bits = 0
-        for t in enabled:
-            en_bits |= 1 << t
+        masks = seen.masks
+        en_bits = seen.en_bits
         monitors = self.monitors
         members = 1 << seed
         mons = 0
@@ -236,34 +255,70 @@ class Search:
         while work:
             p = work.pop()
             r, w = masks[p]
-            en = en_bits >> p & 1
-            if en:  # writing what an undecided property reads: its monitor joins
+            if en_bits >> p & 1:
+                # an enabled p conflicts with anything u may still do; writing what
+                # an undecided property reads, its monitor joins (and wakes)
                 wake = 0
-                for j, mr in enumerate(monitors):
-                    if not mons >> j & 1 and w & mr:
-                        mons |= 1 << j
-                        wake |= mr
+                if w:
+                    for j, mr in enumerate(monitors):
+                        if w & mr and not mons >> j & 1:
+                            mons |= 1 << j
+                            wake |= mr
+                for u in live:
+                    if members >> u & 1:
+                        continue
+                    fr, fw = fut[u]
+                    if fw & (wake | r) or w & (fr | fw):
+                        members |= 1 << u
+                        work.append(u)
+                        if not en_bits & ~members:
+                            return None
             else:  # a blocked p can be woken by whatever u may still write to it
-                wake = r
-            for u in live:
-                if members >> u & 1:
-                    continue
-                fr, fw = fut[u]
-                # an enabled p conflicts with anything u may still do
-                if fw & wake or (en and (w & (fr | fw) or fw & r)):
-                    members |= 1 << u
-                    work.append(u)
-                    if not en_bits & ~members:
-                        return None
+                for u in live:
+                    if not members >> u & 1 and fut[u][1] & r:
+                        members |= 1 << u
+                        work.append(u)
+                        if not en_bits & ~members:
+                            return None
         members &= en_bits
-        return [t for t in enabled if members >> t & 1], members
+        return [t for t in seen.enabled if members >> t & 1], members
+
+    def _indep(self, pcs: tuple[int, ...], masks: list[tuple[int, int]]) -> list[int]:
+        """Per thread, the bit set of threads whose next op is independent of its own
+        (masks depend on the program counters only)."""
+        hit = self.indep_memo.get(pcs)
+        if hit is None:
+            hit = []
+            for r, w in masks:
+                row = 0
+                for u, (r2, w2) in enumerate(masks):
+                    if not (w & (r2 | w2) or w2 & r):
+                        row |= 1 << u
+                hit.append(row)
+            self.indep_memo[pcs] = hit
+        return hit
 
     # -- symmetry --------------------------------------------------------------------
     def _canon(self, state: State, sleep: int) -> tuple[State, int]:
         """Sort the blocks (pc + locals) of interchangeable threads; permute the sleep set."""
+        hit = self.canon_memo.get(state)
+        if hit is None:
+            hit = self.canon_memo[state] = self._canon_compute(state)
+        cstate, clear, moves = hit
+        if not sleep:
+            return cstate, 0
+        new_sleep = sleep & clear
+        for src, dst in moves:
+            if sleep >> src & 1:
+                new_sleep |= 1 << dst
+        return cstate, new_sleep
+
+    def _canon_compute(self, state: State) -> tuple[State, int, tuple[tuple[int, int], ...]]:
+        """The canonical state, the sleep bits it keeps, and where grouped bits go."""
         comp = self.comp
         vals = list(state)
-        new_sleep = sleep
+        clear = -1
+        moves = []
         for group in comp.groups:
             blocks = []
             for t in group:
@@ -271,17 +326,26 @@ class Search:
                 hi = self.block_end[t]
                 blocks.append((repr(state[lo:hi]), t, state[lo:hi]))
             blocks.sort(key=lambda b: b[0])
-            for dst, (_r, _src, block) in zip(group, blocks, strict=True):
+            for dst, (_r, src, block) in zip(group, blocks, strict=True):
                 lo = comp.pc_slot[dst]
                 vals[lo : lo + len(block)] = block
-                new_sleep &= ~(1 << dst)
-            for dst, (_r, src, _b) in zip(group, blocks, strict=True):
-                if sleep >> src & 1:
-                    new_sleep |= 1 << dst
-        return tuple(vals), new_sleep
+                clear &= ~(1 << dst)
+                moves.append((src, dst))
+        return tuple(vals), clear, tuple(moves)
 
     # -- the walk --------------------------------------------------------------------
     def run(self) -> Exploration:
+        # the walk allocates many small tuples and keeps them (memos, visited nodes)
+        # but makes no reference cycles: the cyclic collector would only rescan them
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._run()
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    def _run(self) -> Exploration:
         t0 = time.perf_counter()
         comp, m, res, n = self.comp, self.m, self.res, self.n
         # states are interned: each gets a number and a _Seen record on first visit
@@ -292,16 +356,21 @@ class Search:
         nodes: dict[int, tuple[int, int]] = {}
         on_stack: list[int] = []  # per state number: frames on the stack
         path: list[int] = []
-        stack: list[list[Any]] = []  # [node, sid, succ, sleep, done, seen, cruns, runs]
+        # [node, sid, succ, sleep, done, seen, cruns, runs, undecided-properties version]
+        stack: list[list[Any]] = []
         use_sleep = self.reduction != "none"
 
         canon = self._canon if comp.groups else None
         pc_slot = comp.pc_slot
         # access masks by pc; the two extra entries serve pc == DONE (-1) and BOUND (-2)
         opmasks = [[(op.reads, op.writes) for op in ops] + [(0, 0), (0, 0)] for ops in comp.ops]
+        guarded = [
+            [op.step is not None and op.step.guard is not None for op in ops] for ops in comp.ops
+        ]
+        # per program counters: each thread's access masks, live threads (has a guard?)
+        pcs_memo: dict[tuple[int, ...], tuple[list[tuple[int, int]], list[tuple[int, bool]]]] = {}
         finals_reached = [0]  # final nodes met, reported if the budget stops the walk
-        threads = range(n)
-        indep_memo = self.indep_memo
+        pushed = [-1]  # the state number push() last dealt with
 
         def succ_of(info: _Seen, t: int) -> list[Any]:
             """[thread, next state, failed asserts, next state's number or -1]."""
@@ -317,29 +386,33 @@ class Search:
             """Start a node; returns its (complete, all) run counts if known or a leaf."""
             if canon is not None:
                 state, sleep = canon(state, sleep)
+                sid = -1
+            if sid < 0:  # not known when the parent was expanded (or canonised): look up
                 sid = ids.get(state, -1)
             if sid >= 0:
+                pushed[0] = sid
                 node = sid << n | sleep
                 known = nodes.get(node)
                 if known is not None:
                     return (0, 1) if known[1] < 0 else known
                 info = seen[sid]
             else:
-                sid = len(seen)
+                sid = pushed[0] = len(seen)
                 ids[state] = sid
                 res.states += 1
                 res.depth = max(res.depth, len(path))
                 self._on_state(state, path)
-                masks = [opmasks[t][state[pc_slot[t]]] for t in threads]
-                enabled = [t for t in threads if m.enabled(state, t)]
                 pcs = tuple([state[s] for s in pc_slot])
-                indep = indep_memo.get(pcs)
-                if indep is None:  # masks depend on the program counters only
-                    indep = indep_memo[pcs] = [
-                        sum(1 << u for u, (r2, w2) in enumerate(masks) if _independent(r, w, r2, w2))
-                        for r, w in masks
-                    ]
-                info = _Seen(state, enabled, masks, pcs, indep, n)
+                at_pcs = pcs_memo.get(pcs)
+                if at_pcs is None:
+                    at_pcs = pcs_memo[pcs] = (
+                        [opmasks[t][pc] for t, pc in enumerate(pcs)],
+                        [(t, guarded[t][pc]) for t, pc in enumerate(pcs) if pc >= 0],
+                    )
+                masks, runnable = at_pcs
+                # only a guard can stop a live thread
+                enabled = [t for t, g in runnable if not g or m.enabled(state, t)]
+                info = _Seen(state, enabled, masks, pcs)
                 seen.append(info)
                 on_stack.append(0)
                 node = sid << n | sleep
@@ -349,7 +422,7 @@ class Search:
                 finals_reached[0] += 1
                 self._on_final(state, path)
                 return (1, 1)
-            amp = self._ample(state, enabled, info.masks, sleep, info.pcs)
+            amp = self._ample(state, enabled, info.masks, sleep, info)
             succ = [succ_of(info, t) for t in amp if not sleep >> t & 1]
             if len(amp) < len(enabled) and any(on_stack_of(f) for f in succ):
                 amp = enabled  # cycle proviso: never postpone a thread around a cycle
@@ -360,14 +433,11 @@ class Search:
             nodes[node] = (0, -1)
             on_stack[sid] += 1
             succ.reverse()  # popped from the end, in the persistent set's order
-            stack.append([node, sid, succ, sleep, 0, info, 0, 0])
+            stack.append([node, sid, succ, sleep, 0, info, 0, 0, self.mon_version])
             return None
 
         def on_stack_of(fired: list[Any]) -> bool:
-            if canon is not None:
-                sid = ids.get(canon(fired[1], 0)[0], -1)
-            else:
-                sid = fired[3]
+            sid = ids.get(canon(fired[1], 0)[0], -1) if canon is not None else fired[3]
             return sid >= 0 and on_stack[sid] > 0
 
         total = push(comp.init, 0, -1)
@@ -392,7 +462,23 @@ class Search:
                 else:
                     total = (cruns, runs)
                 continue
-            t, ns, fails, nsid = succ.pop()
+            if frame[8] != self.mon_version and frame[4] and self.reduction == "por":
+                # a property was decided below this node: if a persistent set for the
+                # properties still open is already covered (explored from here, or
+                # asleep), the rest of the old set need not run (Valmari's monitors
+                # only ever shrink sets; the cycle proviso is checked again)
+                frame[8] = self.mon_version
+                info = frame[5]
+                covered = frame[3] | frame[4]
+                amp = self._ample(info.state, info.enabled, info.masks, covered, info)
+                if all(covered >> u & 1 for u in amp) and not any(
+                    on_stack_of(succ_of(info, u)) for u in amp
+                ):
+                    res.shrunk += 1
+                    succ.clear()
+                    continue
+            fired = succ.pop()
+            t, ns, fails, nsid = fired
             res.transitions += 1
             for f in fails:
                 if f not in res.violations:
@@ -402,10 +488,16 @@ class Search:
                 done_mask = frame[4]
                 z = frame[3] | done_mask
                 if z:
-                    child_sleep = z & frame[5].indep[t]
+                    info = frame[5]
+                    indep = info.indep
+                    if indep is None:
+                        indep = info.indep = self._indep(info.pcs, info.masks)
+                    child_sleep = z & indep[t]
                 frame[4] = done_mask | (1 << t)
             path.append(t)
             got = push(ns, child_sleep, nsid)
+            if nsid < 0 and canon is None:
+                fired[3] = pushed[0]  # known from now on
             if got is not None:
                 path.pop()
                 frame[6] += got[0]
@@ -422,7 +514,18 @@ class Search:
 class _Seen:
     """What the walk keeps per distinct state: computed once, shared by its nodes."""
 
-    __slots__ = ("enabled", "fired", "indep", "masks", "pcs", "state")
+    __slots__ = (
+        "cands",
+        "cut",
+        "en_bits",
+        "enabled",
+        "fired",
+        "indep",
+        "masks",
+        "pcs",
+        "state",
+        "version",
+    )
 
     def __init__(
         self,
@@ -430,15 +533,22 @@ class _Seen:
         enabled: list[int],
         masks: list[tuple[int, int]],
         pcs: tuple[int, ...],
-        indep: list[int],
-        n: int,
     ) -> None:
         self.state = state
         self.enabled = enabled
         self.masks = masks  # (reads, writes) of each thread's next op
         self.pcs = pcs
-        self.fired: list[list[Any] | None] = [None] * n  # successor by thread
-        self.indep = indep  # per thread: bit set of the threads independent of it
+        self.fired: list[list[Any] | None] = [None] * len(masks)  # successor by thread
+        en_bits = 0
+        for t in enabled:
+            en_bits |= 1 << t
+        self.en_bits = en_bits
+        # persistent-set candidates (see Search._ample) for undecided-property version
+        self.version = -1
+        self.cands: list[tuple[list[int], int]] = []
+        self.cut: list[Any] | None = None
+        # per thread: bit set of the threads whose next op is independent of its own
+        self.indep: list[int] | None = None
 
 
 def explore(

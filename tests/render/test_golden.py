@@ -19,7 +19,9 @@ from reviewbot.render.email import render_reply
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = sorted(
-    p for p in (ROOT / "fixtures" / "patches").iterdir() if p.suffix in (".mbox", ".txt")
+    p
+    for p in (ROOT / "fixtures" / "patches").iterdir()
+    if p.suffix in (".mbox", ".txt", ".eml", ".patch")
 )
 
 SYNTHETIC = {
@@ -133,3 +135,10 @@ def test_golden_prose_is_wrapped() -> None:
             assert len(line) <= 78, (name, line)
         assert "\n-- \n" in body, name
         assert "critical" not in body.lower(), name
+
+
+def test_no_stale_fixture_goldens() -> None:
+    stems = {p.stem for p in FIXTURES}
+    for path in (golden.GOLDEN / "fixtures").glob("*.mbox"):
+        stem = path.name.removesuffix(".mbox").removesuffix(".summary")
+        assert stem in stems, f"{path} has no fixture any more: delete it"

@@ -79,6 +79,18 @@ def drop_added(body: str, pattern: str) -> str:
     return "\n".join(out)
 
 
+def drop_from_post_image(body: str, pattern: str) -> str:
+    """Take every line matching ``pattern`` out of the post-image: added lines go,
+    context lines become removed lines (the pre-image keeps them)."""
+    marked = []
+    for line in body.split("\n"):
+        if line.startswith(" ") and re.search(pattern, line):
+            marked += ["-" + line[1:], "+\0DROP"]  # the "+" keeps drop_added's count right
+        else:
+            marked.append(line)
+    return drop_added(drop_added("\n".join(marked), pattern), "\0DROP")
+
+
 def drop_added_block(body: str, start: str) -> str:
     """Remove the added statement that starts on a line matching ``start`` and runs to
     its closing brace (an ``if (...) { ... }`` block), fixing the hunk counts."""

@@ -194,3 +194,76 @@ def test_macros_from_a_diff_belong_to_their_side() -> None:
     diff = "+#define KICK(i) filemap_fdatawrite((i)->i_mapping)\n-#define OLD(i) clear_inode(i)\n"
     assert "KICK" in peers_of((), "after", diff) and "OLD" not in peers_of((), "after", diff)
     assert "OLD" in peers_of((), "before", diff) and "KICK" not in peers_of((), "before", diff)
+
+
+def test_flag_count_comes_from_the_writes_and_the_definitions_shown() -> None:
+    upd = "void a(struct q *q)\n{\n\tq->fl |= QF_DIRTY;\n}\n"
+    clr = "void b(struct q *q)\n{\n\tq->fl &= ~QF_DIRTY;\n}\n"
+    # One flag written, no definitions on screen: unseen code may use other bits.
+    assert EXTRACTORS["flags.bits"](_view(upd, extra=clr)) is None
+    # The definitions are shown and define only that flag: a one-bit word.
+    one = "#define QF_DIRTY 0x1\n\nstruct q {\n\tunsigned int fl;\n};\n"
+    obs = EXTRACTORS["flags.bits"](_view(upd, extra=one + clr))
+    assert obs is not None and obs.value == "one"
+    # A second flag defined next to it (even if this side never writes it): two bits.
+    two = "#define QF_DIRTY 0x1\n#define QF_STALE 0x2\n\nstruct q {\n\tunsigned int fl;\n};\n"
+    obs = EXTRACTORS["flags.bits"](_view(upd, extra=two + clr))
+    assert obs is not None and obs.value == "two"
+    # Two flags written: two bits, whatever is defined.
+    stale = "void c(struct q *q)\n{\n\tset_bit(QF_STALE_BIT, &q->fl);\n}\n"
+    obs = EXTRACTORS["flags.bits"](_view(upd, extra=one + clr + stale))
+    assert obs is not None and obs.value == "two"
+
+
+WRITER = """static ssize_t zz_write(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	ssize_t ret;
+
+	ACQUIRE;
+	ret = zz_copy(inode, from, iocb->ki_pos);
+	RELEASE;
+	return ret;
+}
+"""
+COPY = """static ssize_t zz_copy(struct inode *inode, struct iov_iter *from, loff_t pos)
+{
+	loff_t end = pos + iov_iter_count(from);
+
+	spin_lock(&inode->i_lock);
+	if (end > inode->i_size)
+		i_size_write(inode, end);
+	spin_unlock(&inode->i_lock);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("lock", "unlock", "value"),
+    [
+        ("zz_addlock_get(inode)", "zz_addlock_put(inode)", "pagecache_add_lock"),
+        (
+            "filemap_invalidate_lock_shared(inode->i_mapping)",
+            "filemap_invalidate_unlock_shared(inode->i_mapping)",
+            "pagecache_add_lock",
+        ),
+        ("zz_range_lock(inode)", "zz_range_unlock(inode)", "pagecache_add_lock"),
+        # not locks that keep truncate out: the result is "none", read from the code
+        ("spin_lock(&inode->i_lock)", "spin_unlock(&inode->i_lock)", "none"),
+        ("folio_lock(f)", "folio_unlock(f)", "none"),
+        ("sb_start_write(inode->i_sb)", "sb_end_write(inode->i_sb)", "none"),
+        # a pair that does not surround the copy
+        ("zz_addlock_get(inode); zz_addlock_put(inode)", "(void)0", "none"),
+    ],
+)
+def test_writer_side_truncate_exclusion_is_read_from_structure(
+    lock: str, unlock: str, value: str
+) -> None:
+    writer = WRITER.replace("ACQUIRE", lock).replace("RELEASE", unlock)
+    view = _view(writer, extra=writer + "\n" + COPY)
+    assert ROLES["buffered-write"](view)
+    obs = EXTRACTORS["writelock.truncate_excl"](view)
+    assert obs is not None and obs.value == value
+    size = EXTRACTORS["writelock.isize_update"](view)
+    assert size is not None and size.value == "i_lock"

@@ -168,12 +168,17 @@ def test_reduced_search_matches_brute_force(
     violated, reached, finals = brute(model)
     comp = compile_model(model)
     m = Machine(comp)
+    states = {}
     for mode in ("none", "sleep", "por"):
         ex = explore(comp, reduction=mode, check=True, collect_finals=True)  # type: ignore[arg-type]
         assert ex.complete == (not any(m.bounded(f) for f in finals))
         assert set(ex.violations) == violated, mode
         assert set(ex.witnesses) == reached, mode
         assert ex.finals == finals, mode
+        states[mode] = ex.states
+    # each state is counted once; sleep sets prune transitions, never states
+    assert states["sleep"] == states["none"]
+    assert states["por"] <= states["none"]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from reviewbot.rules.context import Observed, SideView
+from reviewbot.rules.context import DEFINES, Observed, SideView
 from reviewbot.rules.cst import AssignSite, Body
 from reviewbot.rules.extract.common import (
     ATOMIC_BITOPS,
@@ -118,22 +118,47 @@ def _bit_of(text: str) -> str:
     return re.sub(r"[~()\s]|BIT|1U?L*\s*<<", "", text)
 
 
+def _defined_with(view: SideView, written: set[str]) -> set[str]:
+    """Names of the #define runs the side shows that define one of ``written``: the
+    word's other flag values, even those this side never sets."""
+    out: set[str] = set()
+    for name, body in view.peers.items():
+        if name.startswith(DEFINES):
+            names = {c.args[0] for c in body.calls if c.args}
+            if names & written:
+                out |= names
+    return out
+
+
 def bits(view: SideView) -> Observed | None:
-    """ "two" when the updates the patch shows change different bits of the word."""
+    """How many distinct flag values the word can hold, as this side of the patch shows
+    it: the values its updates write, plus the run of #defines that defines them."""
     mine = {f for f, _row, _ok, _t in updates(view)}
     if not mine:
         return None
-    seen: set[str] = set()
-    for body in [*view.peers.values(), view.body]:
+    written: set[str] = set()
+    for name, body in [*view.peers.items(), (view.name, view.body)]:
+        if name.startswith(DEFINES):
+            continue
         for a in _rmws(body):
             if field_of(a.left) in mine:
-                seen.add(_bit_of(a.right))
+                written.add(_bit_of(a.right))
         for c in body.calls:
             writes = c.name in ATOMIC_BITOPS | _NONATOMIC and len(c.args) >= 2
             if writes and field_of(c.args[-1]) in mine:
-                seen.add(_bit_of(c.args[0]))
-    if len(seen) < 2:
-        # One visible bit is no evidence that code the patch does not show leaves the
-        # word's other bits alone: the documented default (two) applies, marked assumed.
-        return None
-    return Observed("two", f"the updates change different bits ({', '.join(sorted(seen))})")
+                written.add(_bit_of(c.args[0]))
+    written.discard("")
+    defined = _defined_with(view, written)
+    seen = written | defined
+    word = ", ".join(sorted(mine))
+    if len(seen) >= 2:
+        return Observed("two", f"{word} holds more than one flag ({', '.join(sorted(seen))})")
+    if defined:
+        # The definitions of the word's flags are on screen and there is only one: plain
+        # updates of a one-bit word cannot lose another bit.
+        return Observed(
+            "one", f"{word} holds a single flag ({', '.join(sorted(seen))} is the only one defined)"
+        )
+    # One visible bit and no definitions: code the patch does not show may use other
+    # bits of the word, so the documented default (two) applies, marked assumed.
+    return None

@@ -145,9 +145,74 @@ def isize_update(view: SideView) -> Observed | None:
     return None
 
 
-def truncate_excl(view: SideView) -> Observed | None:
-    """Do writers hold the mapping's invalidate lock shared (truncate takes it exclusive)?"""
-    for body in _path_bodies(view):
-        if body.calls_named({"filemap_invalidate_lock_shared"}):
-            return Observed("pagecache_add_lock", "writers hold filemap_invalidate_lock_shared()")
+_ACQUIRE = re.compile(r"^(\w+?)_(get|lock|lock_shared)$")
+# Pairs that never exclude truncate: the inode lock itself (that is the inode_lock
+# fact), spinlocks and mutexes on a field, folio/page locks, RCU.
+_NOT_TRUNCATE = re.compile(r"^(inode|spin|raw_spin|mutex|folio|page|rcu_read|read|write)$")
+
+
+def _writer_pair(view: SideView, body: Body) -> tuple[CallSite, CallSite] | None:
+    """A lock on the inode (or its mapping) other than the inode lock, taken before this
+    body's buffered write and released after it: ``foo_get(inode)`` ... ``foo_put(inode)``
+    or ``foo_lock(mapping)`` ... ``foo_unlock(mapping)``."""
+    writes = [c for c in _write_calls(view, body) if not _direct(c)]
+    if not writes:
+        return None
+    w = writes[0]
+    for acq in body.calls:
+        m = _ACQUIRE.match(acq.name)
+        if acq.byte >= w.byte or not m or _NOT_TRUNCATE.match(m.group(1)) or not acq.args:
+            continue
+        if not re.search(r"inode|mapping", acq.args[0]):
+            continue
+        release = {f"{m.group(1)}_put", f"{m.group(1)}_unlock", f"{m.group(1)}_unlock_shared"}
+        for rel in body.calls:
+            if rel.name in release and rel.byte > w.byte and rel.args[:1] == acq.args[:1]:
+                return acq, rel
     return None
+
+
+def truncate_excl(view: SideView) -> Observed | None:
+    """Do writers hold, around the copy, a lock that truncate takes exclusively?
+
+    ``filemap_invalidate_lock_shared()`` is that lock by definition (truncate and hole
+    punching take it exclusive). A filesystem's own get/put or lock/unlock pair on the
+    inode around the copy is read the same way: a writer-side lock on the inode other
+    than the inode lock exists only to keep something (truncate, hole punching) out
+    while the page cache is filled. The fact's text says which pair it rests on.
+    """
+    for body in _path_bodies(view):
+        hits = body.calls_named({"filemap_invalidate_lock_shared"})
+        if hits:
+            return Observed(
+                "pagecache_add_lock",
+                "writers hold filemap_invalidate_lock_shared() (truncate takes it exclusive)",
+                (hits[0].row,) if body is view.body else (),
+            )
+        pair = _writer_pair(view, body)
+        if pair is not None:
+            acq, rel = pair
+            return Observed(
+                "pagecache_add_lock",
+                f"writers hold {acq.name}()/{rel.name}() on the inode around the copy, a "
+                "lock other than the inode lock that keeps truncate out of the page cache",
+                (acq.row, rel.row) if body is view.body else (),
+            )
+    name, root = _root(view)
+    bodies = _path_bodies(view)
+    if _is_entry(root) and any(_extends_size(b) for b in bodies):
+        # The path from the ->write_iter entry down to the i_size update is on screen
+        # and no writer-side lock is taken on it.
+        return Observed(
+            "none",
+            f"from {name}() to the i_size update no lock but the inode lock keeps truncate out",
+            decisive=False,
+        )
+    return None
+
+
+def _is_entry(body: Body) -> bool:
+    """Shaped like a ->write_iter: what the VFS calls, so nothing above it takes locks."""
+    return bool(body.params) and all(
+        any(t in p for p in body.params) for t in ("struct kiocb", "struct iov_iter")
+    )
