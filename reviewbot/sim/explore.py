@@ -378,8 +378,6 @@ class Search:
             if fired is None:
                 ns, fails = m.fire(info.state, t)
                 fired = info.fired[t] = [t, ns, fails, -1]
-            if fired[3] < 0 and canon is None:
-                fired[3] = ids.get(fired[1], -1)
             return fired
 
         def push(state: State, sleep: int, sid: int) -> tuple[int, int] | None:
@@ -387,9 +385,9 @@ class Search:
             if canon is not None:
                 state, sleep = canon(state, sleep)
                 sid = -1
-            if sid < 0:  # not known when the parent was expanded (or canonised): look up
-                sid = ids.get(state, -1)
-            if sid >= 0:
+            if sid < 0:  # not known yet (or canonised): look up, numbering it if new
+                sid = ids.setdefault(state, len(seen))
+            if sid < len(seen):
                 pushed[0] = sid
                 node = sid << n | sleep
                 known = nodes.get(node)
@@ -397,8 +395,7 @@ class Search:
                     return (0, 1) if known[1] < 0 else known
                 info = seen[sid]
             else:
-                sid = pushed[0] = len(seen)
-                ids[state] = sid
+                pushed[0] = sid
                 res.states += 1
                 res.depth = max(res.depth, len(path))
                 self._on_state(state, path)
@@ -437,7 +434,12 @@ class Search:
             return None
 
         def on_stack_of(fired: list[Any]) -> bool:
-            sid = ids.get(canon(fired[1], 0)[0], -1) if canon is not None else fired[3]
+            if canon is not None:
+                sid = ids.get(canon(fired[1], 0)[0], -1)
+            else:
+                sid = fired[3]
+                if sid < 0:
+                    sid = fired[3] = ids.get(fired[1], -1)
             return sid >= 0 and on_stack[sid] > 0
 
         total = push(comp.init, 0, -1)
