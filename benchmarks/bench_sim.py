@@ -24,11 +24,12 @@ import argparse
 import sys
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 
 from reviewbot.sim import examples, registry
 from reviewbot.sim.compile import Compiled, compile_model
 from reviewbot.sim.dsl import Model
-from reviewbot.sim.explore import Search, explore
+from reviewbot.sim.explore import Reduction, Search, explore
 from reviewbot.sim.runner import simulate
 
 
@@ -37,8 +38,7 @@ def models() -> Iterator[tuple[str, Callable[[], Model]]]:
         yield f"example {name}", make
     for sid, spec in registry.all_scenarios().items():
         for vname, v in spec.variants.items():
-            knobs = spec.resolve(v.knobs)
-            yield f"{sid} {vname}", (lambda spec=spec, knobs=knobs: spec.build(knobs))
+            yield f"{sid} {vname}", partial(spec.build, spec.resolve(v.knobs))
 
 
 class _VisibleSleep(Search):
@@ -63,6 +63,10 @@ class _VisibleSleep(Search):
                         hit[t] &= ~(1 << u)
             self.vis_memo[pcs] = hit
         return hit
+
+
+def _seconds(comp: Compiled, reduction: Reduction) -> float:
+    return explore(comp, reduction=reduction).seconds
 
 
 def best(fn: Callable[[], float], repeat: int) -> float:
@@ -93,8 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         sleep = explore(comp, reduction="sleep")
         visible = _VisibleSleep(comp).run().complete_runs
         por = explore(comp, reduction="por")
-        t_full = best(lambda c=comp: explore(c, reduction="none").seconds, args.repeat)
-        t_por = best(lambda c=comp: explore(c, reduction="por").seconds, args.repeat)
+        t_full = best(partial(_seconds, comp, "none"), args.repeat)
+        t_por = best(partial(_seconds, comp, "por"), args.repeat)
 
         def verdict(make: Callable[[], Model] = make, name: str = name) -> float:
             t0 = time.perf_counter()

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from reviewbot.sim.compile import Compiled, State, _mask
+from reviewbot.sim.dsl import ModelError
 from reviewbot.sim.engine import Machine
 from reviewbot.sim.futures import FutureWalker
 
@@ -77,6 +78,8 @@ class Search:
         self.reduction = reduction
         self.budget = budget
         self.n = len(comp.thread_names)
+        if self.n > 255:  # set costs pack a thread count into 8 bits (see _ample)
+            raise ModelError(f"model has {self.n} threads; the explorer handles 255")
         self.res = Exploration()
         pmask = {}
         for p in comp.props:
@@ -183,14 +186,15 @@ class Search:
                     if got is not None:
                         cands.append(got)
             seen.cands = cands
+        # cost: threads awake, then size, as one int (size < 256 threads)
         best = enabled
         awake = ~sleep
-        best_cost = ((seen.en_bits & awake).bit_count(), len(enabled))
+        best_cost = (seen.en_bits & awake).bit_count() << 8 | len(enabled)
         for amp, bits in seen.cands:
-            c = ((bits & awake).bit_count(), len(amp))
+            c = (bits & awake).bit_count() << 8 | len(amp)
             if c < best_cost:
                 best, best_cost = amp, c
-        if best_cost[0] <= 1 or not self.walker.guard_slots:
+        if best_cost < 2 << 8 or not self.walker.guard_slots:
             return best
         cut = seen.cut
         if cut is None:
@@ -202,7 +206,7 @@ class Search:
             seen.cut = cut
         guard_cache: dict[tuple[int, int], bool] = {}
         for i, seed in enumerate(enabled):
-            if best_cost[0] <= 1:
+            if best_cost < 2 << 8:
                 break
             got = cut[i]
             if got is False:
@@ -214,7 +218,7 @@ class Search:
                 got = cut[i] = self._closure(seen, seed, live, fut)
             if got is not None:
                 amp, bits = got
-                c = ((bits & awake).bit_count(), len(amp))
+                c = (bits & awake).bit_count() << 8 | len(amp)
                 if c < best_cost:
                     best, best_cost = amp, c
         return best
@@ -421,9 +425,12 @@ class Search:
                 return (1, 1)
             amp = self._ample(state, enabled, info.masks, sleep, info)
             succ = [succ_of(info, t) for t in amp if not sleep >> t & 1]
-            if len(amp) < len(enabled) and any(on_stack_of(f) for f in succ):
-                amp = enabled  # cycle proviso: never postpone a thread around a cycle
-                succ = [succ_of(info, t) for t in amp if not sleep >> t & 1]
+            if len(amp) < len(enabled):
+                for f in succ:
+                    if on_stack_of(f):
+                        # cycle proviso: never postpone a thread around a cycle
+                        succ = [succ_of(info, t) for t in enabled if not sleep >> t & 1]
+                        break
             if not succ:
                 nodes[node] = (0, 1)
                 return (0, 1)
