@@ -80,8 +80,8 @@ def extract_body(msg: EmailMessage, where: str) -> tuple[str, tuple[Diagnostic, 
         if not _wanted(part) and ctype != "text/html":
             continue
         try:
-            if _already_decoded_qp(part):
-                raw_text = part.get_payload()
+            raw_text = part.get_payload()
+            if _already_decoded_qp(part) and isinstance(raw_text, str):
                 payload = raw_text.encode("utf-8", "surrogateescape")
             else:
                 payload = part.get_payload(decode=True)
