@@ -79,6 +79,7 @@ def extract_body(msg: EmailMessage, where: str) -> tuple[str, tuple[Diagnostic, 
         ctype = part.get_content_type()
         if not _wanted(part) and ctype != "text/html":
             continue
+        payload: object
         try:
             raw_text = part.get_payload()
             if _already_decoded_qp(part) and isinstance(raw_text, str):
