@@ -44,8 +44,11 @@ def register(app: typer.Typer) -> None:
     @sim_app.command("list")
     def _list(
         fmt: str = typer.Option("text", "--format", help="text or json"),
+        verbose: bool = typer.Option(
+            False, "--verbose", "-v", help="also show knobs, variants and expected verdicts"
+        ),
     ) -> int:
-        """List scenarios with their knobs, variants and expected verdicts."""
+        """List scenarios, one line each (knobs and variants with -v or --format json)."""
         from reviewbot.sim import registry
         from reviewbot.sim.cli_render import list_json, list_text
 
@@ -53,7 +56,7 @@ def register(app: typer.Typer) -> None:
         if _formats(fmt) == "json":
             typer.echo(json.dumps(list_json(specs), indent=2))
         else:
-            typer.echo(list_text(specs), nl=False)
+            typer.echo(list_text(specs, verbose=verbose), nl=False)
         return 0
 
     @sim_app.command("run", help=RUN_HELP)

@@ -32,9 +32,15 @@ def list_json(specs: Mapping[str, ScenarioSpec]) -> list[dict[str, Any]]:
     ]
 
 
-def list_text(specs: Mapping[str, ScenarioSpec]) -> str:
+def list_text(specs: Mapping[str, ScenarioSpec], *, verbose: bool = False) -> str:
+    """One line per scenario; ``verbose`` adds knobs, variants and expected verdicts."""
     if not specs:
         return "no scenarios installed\n"
+    if not verbose:
+        width = max(len(s.id) for s in specs.values())
+        return "".join(
+            f"{s.id:<{width}}  {s.title} ({len(s.variants)} variants)\n" for s in specs.values()
+        )
     out: list[str] = []
     for s in specs.values():
         out.extend(textwrap.wrap(f"{s.id}: {s.title}", 78, subsequent_indent="    "))

@@ -290,6 +290,10 @@ def test_cli_run_list_replay(fake_registry: None) -> None:
     assert [s["thread"] for s in bad["trace"]] == ["setattr", "writeback", "writeback", "setattr"]
     code, out = _cli(["sim", "replay", "toy-flags", bad["replay"]])
     assert code == 1 and "violates: no-lost-bit" in out
+    code, out = _cli(["sim", "list"])
+    assert code == 0 and [line.split()[0] for line in out.splitlines()] == list(FAKE)
+    code, out = _cli(["sim", "list", "--verbose"])
+    assert "--knob atomic=[no]|yes" in out or "--knob atomic=no|[yes]" in out
     code, out = _cli(["sim", "list", "--format", "json"])
     listed = {s["id"]: s for s in json.loads(out)}
     assert listed["toy-flags"]["variants"]["buggy"]["expected"] == {"no-lost-bit": "violated"}
