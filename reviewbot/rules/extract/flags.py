@@ -115,7 +115,11 @@ def atomic(view: SideView) -> Observed | None:
 
 
 def _bit_of(text: str) -> str:
-    return re.sub(r"[~()\s]|BIT|1U?L*\s*<<", "", text)
+    """The flag a bitop argument or a mask names: ``FOO_BIT``, ``BIT(FOO)``, ``1 << FOO``
+    and ``FOO`` are one flag (only a ``_BIT`` suffix or a ``BIT()`` wrapper is dropped,
+    so ``CEPH_I_FLUSH_BIT`` stays distinct from ``CEPH_I_FLUSH_FORCE``)."""
+    text = re.sub(r"\bBIT(_ULL)?\s*\(|_BIT\b|\b1U?L*\s*<<", "", text)
+    return re.sub(r"[~()\s]", "", text)
 
 
 def _defined_with(view: SideView, written: set[str]) -> set[str]:
@@ -124,9 +128,9 @@ def _defined_with(view: SideView, written: set[str]) -> set[str]:
     out: set[str] = set()
     for name, body in view.peers.items():
         if name.startswith(DEFINES):
-            names = {c.args[0] for c in body.calls if c.args}
+            names = {_bit_of(c.args[0]) for c in body.calls if c.args}
             if names & written:
-                out |= names
+                out |= names  # FOO_BIT and FOO define one flag
     return out
 
 

@@ -18,6 +18,7 @@ from reviewbot.rules.extract.common import (
     FLUSH_START,
     FLUSH_WAIT,
     WAIT_ONLY,
+    code,
     expanded,
     has_param,
     mentions,
@@ -101,8 +102,34 @@ def _is_flush_helper(view: SideView, call: CallSite) -> bool:
     return body is not None and bool(body.calls_named(FLUSH_START | FLUSH_WAIT))
 
 
+# A ->getattr's signature: (idmap or user namespace, const struct path *, struct kstat *,
+# u32 request_mask, unsigned int flags); the hunk header often shows only its first line.
+_PATH_PARAM = re.compile(r"\bconst\s+struct\s+path\s*\*")
+_STATX_BIT = re.compile(r"\bSTATX_[A-Z_]+\b")
+
+
+def _answers_statx(view: SideView) -> bool:
+    """Shaped as a ->getattr: takes the ``const struct path *`` and tests the request's
+    ``STATX_*`` bits, even when the hunk shows neither the kstat nor generic_fillattr()."""
+    signature = " ".join(view.params) + " " + view.fn.header_hint
+    return bool(_PATH_PARAM.search(signature)) and bool(_STATX_BIT.search(code(view.body.text)))
+
+
+def _flushes_first(view: SideView) -> bool:
+    """Writeback is started or waited for on the default path: a getattr does that only so
+    that the server it asks next has seen the local writes (a local filesystem's stat needs
+    no flush), so the request itself may lie outside the hunks."""
+    force = _force_vars(view.body)
+    return any(
+        c.name in FLUSH_START | FLUSH_WAIT and _on_default_path(c, force)
+        for c, _via in expanded(view, view.body)
+    )
+
+
 def is_remote_getattr(view: SideView) -> bool:
-    return _fills_kstat(view) and request_call(view) is not None
+    if _fills_kstat(view) and request_call(view) is not None:
+        return True
+    return _answers_statx(view) and request_call(view) is None and _flushes_first(view)
 
 
 def _force_vars(body: Body) -> set[str]:

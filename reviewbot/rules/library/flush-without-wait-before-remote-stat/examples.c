@@ -104,3 +104,60 @@ static int nfsx_getattr(struct mnt_idmap *idmap, const struct path *path,
 	generic_fillattr(idmap, request_mask, inode, stat);
 	return 0;
 }
+
+/* cifs style: the revalidation that asks the server takes the path, not the inode, so
+ * no call after the flush names the inode; the function is a ->getattr (it takes the
+ * const struct path * and tests the request's STATX_ bits) that flushes on its default
+ * path, which only a getattr asking a server does. */
+static int smbx_getattr_by_path(struct mnt_idmap *idmap, const struct path *path,
+				struct kstat *stat, u32 request_mask, unsigned int flags)
+{
+	struct inode *inode = d_inode(path->dentry);
+	int rc;
+
+	if ((request_mask & (STATX_CTIME | STATX_MTIME | STATX_SIZE)) &&
+	    inode->i_mapping->nrpages != 0) {
+		/* ruleid: flush-without-wait-before-remote-stat */
+		rc = filemap_fdatawrite(inode->i_mapping);
+		if (rc)
+			return rc;
+	}
+	rc = smbx_revalidate_path(path);
+	if (rc)
+		return rc;
+	generic_fillattr(idmap, request_mask, inode, stat);
+	return 0;
+}
+
+/* nfs style near miss, same shape: the flush waits before the path revalidation. */
+static int nfsx_getattr_by_path(struct mnt_idmap *idmap, const struct path *path,
+				struct kstat *stat, u32 request_mask, unsigned int flags)
+{
+	struct inode *inode = d_inode(path->dentry);
+	int err;
+
+	if ((request_mask & (STATX_CTIME | STATX_MTIME)) && S_ISREG(inode->i_mode))
+		/* ok: flush-without-wait-before-remote-stat */
+		filemap_write_and_wait(inode->i_mapping);
+	err = nfsx_revalidate_path(path, request_mask);
+	if (err)
+		return err;
+	generic_fillattr(idmap, request_mask, inode, stat);
+	return 0;
+}
+
+/* ext4 style: a local getattr tests STATX_ bits too, but flushes nothing; its only call
+ * that starts I/O is unrelated to the attributes (ok: not a remote getattr at all). */
+static int ext4x_getattr(struct mnt_idmap *idmap, const struct path *path,
+			 struct kstat *stat, u32 request_mask, unsigned int query_flags)
+{
+	struct inode *inode = d_inode(path->dentry);
+
+	if (request_mask & STATX_BTIME) {
+		stat->result_mask |= STATX_BTIME;
+		/* ok: flush-without-wait-before-remote-stat */
+		stat->btime = ext4x_crtime(inode);
+	}
+	generic_fillattr(idmap, request_mask, inode, stat);
+	return 0;
+}
