@@ -284,7 +284,8 @@ class Fact:
     name: str  # "flush", "waits_for_io"
     value: str  # "fdatawrite"
     side: Side
-    text: str  # "getattr calls filemap_fdatawrite() and does not wait before p9_client_getattr_dotl()"
+    # e.g. "getattr calls filemap_fdatawrite() and does not wait before p9_client_getattr_dotl()"
+    text: str
     line: int | None = None
     file: str = ""
     function: str = ""
