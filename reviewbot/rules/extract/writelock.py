@@ -113,7 +113,9 @@ def _state(
 # around its I/O (nfs, ceph); what it takes is in a helper the patch may not show.
 _OPEN = re.compile(r"^(\w*?)_?(start|begin)(_\w+)?$")
 # The inode or its mapping itself, not one of their members.
-_ON_INODE = re.compile(r"&?\w*inode|\w*mapping|\w+->i_mapping|&\w+->vfs_inode|file_inode\(\w+\)")
+_ON_INODE = re.compile(
+    r"&?\w*inode|\w*mapping|\w+->(i|f)_mapping|&\w+->vfs_inode|file_inode\(\w+\)"
+)
 
 
 def _unseen_bracket(view: SideView, body: Body, write: CallSite) -> bool:

@@ -107,3 +107,18 @@ static ssize_t nfsx_file_write(struct kiocb *iocb, struct iov_iter *from)
 	nfsx_end_io_write(inode);
 	return result;
 }
+
+/* btrfs style near miss of the bracket above: sb_start_write()/sb_end_write() on the
+ * superblock is freeze protection, not a lock on this inode; the write still runs
+ * without the inode lock. */
+static ssize_t btrfsx_buffered_write(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	ssize_t ret;
+
+	sb_start_write(inode->i_sb);
+	/* ruleid: size-update-without-inode-lock */
+	ret = generic_perform_write(iocb, from);
+	sb_end_write(inode->i_sb);
+	return ret;
+}
