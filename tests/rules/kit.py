@@ -11,7 +11,6 @@ from reviewbot.analyze import Analysis, analyze
 from reviewbot.model import Message, PropertyResult, SimResult, SimStats
 
 ROOT = Path(__file__).resolve().parents[2]
-MAIL = Path("/work/shared/mail")
 FIX = ROOT / "fixtures" / "patches"
 SEEDS = {
     "000": FIX / "0020-webcopy-seed-000-9p-getattr-writeback.txt",
