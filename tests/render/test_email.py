@@ -213,3 +213,20 @@ def test_sparse_findings_still_render(verdict: str) -> None:
     assert em is not None
     body = em.get_content()
     assert "Verdict:" in body and "\n-- \n" in body
+
+
+def test_inconclusive_for_an_unread_fact_is_not_called_a_budget_problem() -> None:
+    # both sides decided, yet the rules could not read a fact the verdict turns on
+    f = factory.finding("inconclusive", sim_after=factory.sim(True, knobs=()))
+    body = " ".join(_flat_body(f).split())
+    assert "the answer turns on code it does not show" in body
+    assert "turns on a fact that could not be read from the code" in body
+    assert "search stopped" not in body
+
+
+def _flat_body(f):  # type: ignore[no-untyped-def]
+    em = render_reply(
+        factory.report(f), now=factory.NOW, msgid="reviewbot-1@example.org", from_=factory.ME
+    )
+    assert em is not None
+    return em.get_content()
