@@ -32,22 +32,35 @@ def _err(text: str) -> None:
     sys.stderr.write(" ".join(text.split()) + "\n")
 
 
-def main(argv: list[str] | None = None) -> None:
-    import click
+def _click_exception_type() -> type[Exception]:
+    """Typer 0.2x vendors click as ``typer._click`` (and installs no ``click``);
+    older releases use the ``click`` package. Usage errors are one or the other."""
+    try:
+        from typer._click.exceptions import ClickException
+    except ImportError:  # pragma: no cover - older typer
+        from click.exceptions import ClickException  # type: ignore[no-redef,assignment,import-not-found,unused-ignore]
+    return ClickException
 
+
+def main(argv: list[str] | None = None) -> None:
+    click_exception = _click_exception_type()
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     if debug:
         args.remove("--debug")
     try:
         code = app(args=args, prog_name="reviewbot", standalone_mode=False)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         code = exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         _err("reviewbot: interrupted")
         code = 2
-    except click.ClickException as exc:
-        exc.show()
+    except click_exception as exc:
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:  # pragma: no cover
+            _err(f"reviewbot: error: {exc}")
         code = 2
     except ReviewbotError as exc:
         if debug:
