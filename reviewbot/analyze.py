@@ -229,12 +229,21 @@ def _finding(patch: Patch, hit: Hit, sims: _Sims) -> Finding | None:
         facts=facts,
         sim_before=sim_before,
         sim_after=sim_after,
-        invariant=prop.property if prop else "",
+        invariant=_invariant(rule, prop),
         preexisting=preexisting,
         degraded=patch.degraded,
         hunk=_hunk_of(patch, hit.fn.file, line, side),
         message=message,
+        properties=tuple(rule.properties),
     )
+
+
+def _invariant(rule: Rule, prop: PropertyResult | None) -> str:
+    """The violated property, else the rule's main one (what a "holds" is about)."""
+    if prop is not None:
+        return prop.property
+    main = [p for p in rule.properties if p != "no-deadlock"] or list(rule.properties)
+    return main[0] if main else ""
 
 
 def _no_race(rule: Rule, before: Reading) -> str:
@@ -347,7 +356,7 @@ def _described(patch: Patch, rules: tuple[Rule, ...], sims: _Sims) -> list[Findi
             )
             verdict = "inconclusive"
         files = patch.recovered.files if patch.recovered else ()
-        funcs = patch.recovered.functions if patch.recovered else ()
+        funcs = describe.relevant_functions(patch)
         named = ""
         if files:
             named += f" The damaged diff touches {', '.join(files[:4])}"
@@ -368,7 +377,8 @@ def _described(patch: Patch, rules: tuple[Rule, ...], sims: _Sims) -> list[Findi
                 facts=facts,
                 sim_before=sb,
                 sim_after=sa,
-                invariant=prop.property if prop else "",
+                invariant=_invariant(rule, prop),
+                properties=tuple(rule.properties),
                 degraded=True,
                 message=(
                     "There is no usable diff; this verdict is based on the description "

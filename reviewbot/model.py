@@ -314,6 +314,9 @@ class Finding:
     degraded: bool = False  # based on a damaged diff or on the description only
     hunk: int | None = None  # index into the FileChange's hunks, for quoting
     message: str = ""  # one-paragraph explanation, interpolating the user's identifiers
+    # The scenario properties the rule judges (empty: every safety property); a side's
+    # verdict as shown to users is the verdict over these, not the whole simulation's.
+    properties: tuple[str, ...] = ()
 
     @property
     def assumed(self) -> tuple[Fact, ...]:

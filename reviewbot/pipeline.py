@@ -167,8 +167,31 @@ def check(source: str, options: CheckOptions, *, stdin: bytes | None = None) -> 
     rules = enabled_rules(options, cfg)
     floor = _min_severity(options, cfg)
     batch = mail.load(source, stdin=stdin)
+    ids = {m.msgid for m in batch.messages}
     reports = []
     for msg in batch.messages:
-        reports.append(check_message(msg, options, rules=rules, min_severity=floor))
+        report = check_message(msg, options, rules=rules, min_severity=floor)
+        reports.append(_unless_review_of_batch(report, ids))
     series = mail.group_series(batch.messages)
     return CheckRun(reports=tuple(reports), series=tuple(series), diagnostics=batch.diagnostics)
+
+
+REVIEW_OF_BATCH = "review-of-patch-in-input"
+
+
+def _unless_review_of_batch(report: PatchReport, ids: set[str]) -> PatchReport:
+    """A reply that only quotes a patch of the same batch (a reviewer's comments on it)
+    is not reviewed itself: the patch it quotes is, and a maintainer reading the thread
+    wants that review, not one of the reviewer's mail. A standalone quoted copy (a web
+    archive page, no parent in the input) is still the only copy and is analysed."""
+    msg = report.patch.message
+    quoted = any(d.code == "quoted-patch" for d in report.patch.diagnostics)
+    if not quoted or not msg.in_reply_to or msg.in_reply_to not in ids:
+        return report
+    note = Diagnostic(
+        REVIEW_OF_BATCH,
+        f"a reply quoting <{msg.in_reply_to}>, which is reviewed in this input: not reviewed again",
+        "info",
+        msg.source,
+    )
+    return replace(report, findings=(), diagnostics=(*report.diagnostics, note))

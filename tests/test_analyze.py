@@ -426,3 +426,22 @@ def test_new_function_with_the_race_introduces_it_and_removing_it_says_nothing()
     assert f.function == "newfs_getattr"
     assert f.sim_before is None and f.knobs_before == () and f.line == 7 and f.hunk == 0
     assert kit.run(kit.text_message(kit.reverse(text))).findings == ()
+
+
+def test_description_text_names_only_functions_the_description_is_about() -> None:
+    """A collapsed web copy's diff names helpers the race has nothing to do with
+    (EXT2_I(), ext2_alloc_inode()); only those the commit message points at are named."""
+    from reviewbot.model import Message, Patch, Recovered, Subject
+    from reviewbot.rules import describe
+
+    prose = "writeback caches the mapping; we first cache the i_blkseq and ->map_blocks checks it"
+    rec = Recovered(
+        files=("fs/ext2/inode.c",),
+        functions=("EXT2_I", "ext2_alloc_inode", "ext2_inc_i_blkseq", "ext2_write_map_blocks"),
+        commit_message=prose,
+    )
+    msg = Message(msgid="m@x", subject=Subject(raw="x", title="x"), from_=None)
+    patch = Patch(message=msg, files=(), degraded=True, recovered=rec)
+    assert describe.relevant_functions(patch) == ("ext2_inc_i_blkseq", "ext2_write_map_blocks")
+    bare = Patch(message=msg, files=(), degraded=True, recovered=Recovered(functions=("EXT2_I",)))
+    assert describe.relevant_functions(bare) == ()

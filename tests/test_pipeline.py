@@ -164,3 +164,26 @@ def test_configured_severity_override(tmp_path: Path) -> None:
     options = CheckOptions(min_severity="error", extra=(("config", str(cfg)),))
     run = pipeline.check(str(kit.SEEDS["000"]), options)
     assert {f.rule for f in run.reports[0].findings} == {"nonatomic-flags-update"}
+
+
+def test_a_review_quoting_a_patch_of_the_batch_is_not_reviewed(tmp_path: Path) -> None:
+    """Jan Kara's reply quoting the ext2 patch: with the patch in the input, the patch is
+    reviewed and his reply is not; alone (no parent in the input) it is still analysed."""
+    import mailbox
+
+    patches = Path(__file__).parent.parent / "fixtures" / "patches"
+    thread = patches / "0004-seed-002-ext2-iomap-seq-counter.mbox"
+    run = pipeline.check(str(thread), CheckOptions())
+    patch, reply = run.reports
+    assert reply.patch.message.in_reply_to == patch.patch.message.msgid
+    assert reply.findings == ()
+    assert pipeline.REVIEW_OF_BATCH in {d.code for d in reply.diagnostics}
+    assert pipeline.REVIEW_OF_BATCH not in {d.code for d in patch.diagnostics}
+
+    alone = tmp_path / "reply.mbox"
+    box = mailbox.mbox(str(alone))
+    box.add(list(mailbox.mbox(str(thread)))[1])
+    box.flush()
+    (single,) = pipeline.check(str(alone), CheckOptions()).reports
+    assert single.findings, "a quoted reply without its patch in the input is analysed"
+    assert pipeline.REVIEW_OF_BATCH not in {d.code for d in single.diagnostics}

@@ -111,6 +111,7 @@ def run_check(
     )
     stdin = read_stdin() if source == "-" else None
     run = pipeline.check(source, options, stdin=stdin)
+    _require_messages(run)
     found = any(r.reportable for r in run.reports)
 
     drafts: tuple[Draft, ...] = ()
@@ -143,10 +144,12 @@ def run_check(
     elif fmt == "b4":
         from reviewbot.render.b4 import to_b4_json
 
+        _warn_diagnostics(run)  # a skipped message has no entry in the list
         _print(to_b4_json(run))
     elif fmt == "terse":
         from reviewbot.render.terse import to_terse
 
+        _warn_diagnostics(run)  # stdout is one line per finding, nothing else
         _print(to_terse(run))
     else:
         from reviewbot.render.text import to_text
@@ -254,6 +257,20 @@ def write_drafts(drafts: tuple[Draft, ...], out: str) -> dict[str, str]:
             raise InputError(f"cannot write draft {str(target)!r}: {exc.strerror}") from None
         written[d.parent] = str(target)
     return written
+
+
+def _require_messages(run: RunLike) -> None:
+    """An empty input is a mistake (a pipe from a command that failed, a wrong file),
+    not a clean bill of health: exit 2 rather than 0, which reads as "no findings"."""
+    if run.reports:
+        return
+    empty = [d for d in run.diagnostics if d.code == "empty-input"]
+    if empty:
+        where = empty[0].where or "input"
+        raise InputError(
+            f"{'stdin' if where == '-' else where} is empty: no message to review",
+            hint="pass an mbox, a message, a Maildir, or pipe one to '-'",
+        )
 
 
 def _print(text: str) -> None:

@@ -66,6 +66,8 @@ def build_drafts(
         msg = report.patch.message
         if summary and any(s.cover == msg.msgid for s in run.series):
             continue  # the cover letter gets the summary instead
+        if any(d.code == "review-of-patch-in-input" for d in report.diagnostics):
+            continue  # someone's review of a patch that gets its own draft
         em = render_reply(
             report,
             now=now,

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from reviewbot.model import Finding
 from reviewbot.render.headers import clean
-from reviewbot.render.view import pick_property
+from reviewbot.render.view import judged, pick_property
 
 
 def where(f: Finding) -> str:
-    loc = f"{f.file}:{f.line}" if f.file and f.line is not None else (f.file or "-")
+    """'fs/x.c:12'; a finding read from a commit message has no file or line."""
+    described = bool(f.facts) and all(x.basis in ("description", "default") for x in f.facts)
+    none = "(commit message)" if described else "-"
+    loc = f"{f.file}:{f.line}" if f.file and f.line is not None else (f.file or none)
     return clean(loc, 200)
 
 
@@ -28,10 +31,8 @@ def invariant(f: Finding) -> str:
 
 
 def sides(f: Finding) -> str:
-    def one(r: object) -> str:
-        return getattr(r, "verdict", "not run")
-
-    return f"before: {one(f.sim_before)}, after: {one(f.sim_after)}"
+    """Each side's verdict on the rule's properties (the JSON's per-property verdicts)."""
+    return f"before: {judged(f, f.sim_before)}, after: {judged(f, f.sim_after)}"
 
 
 def sentence(f: Finding) -> str:

@@ -63,6 +63,10 @@ class FindingView:
     same_as: str = ""  # an earlier finding in the draft with the very same evidence
     fn: str = "this code"  # "v9fs_evict_inode()" for prose
     about: str = ""  # " (the rule's title)" or ""
+    trace_side: str = "after"  # which side's run the trace comes from
+    knobs_changed: str = ""  # "flush=none -> write_and_wait" (knobs differing by side)
+    knobs_common: str = ""  # "statx=default, ..." (the same on both sides)
+    vocab: str = ""  # once per draft: the trace's names are the model's, not the patch's
 
 
 @dataclass(frozen=True)
@@ -76,17 +80,46 @@ def side_result(f: Finding, side: str) -> SimResult | None:
     return f.sim_before if side == "before" else f.sim_after
 
 
+def judged_properties(f: Finding, result: SimResult) -> list[PropertyResult]:
+    """The safety properties the finding's rule judges (all of them if it names none)."""
+    safety = [p for p in result.properties if p.kind != "sometimes"]
+    own = [p for p in safety if p.property in f.properties]
+    return own if f.properties and own else safety
+
+
+def judged(f: Finding, result: SimResult | None) -> str:
+    """One side's verdict over the rule's properties, as the finding's verdict was
+    judged (a simulation can break other properties the rule does not ask about)."""
+    if result is None:
+        return "not run"
+    props = judged_properties(f, result)
+    if any(p.verdict == "violated" for p in props):
+        return "violated"
+    if any(p.verdict == "inconclusive" for p in props):
+        return "inconclusive"
+    return "holds"
+
+
+def trace_side(f: Finding) -> str:
+    """The side whose run explains the verdict. An inconclusive verdict that turns on
+    an assumption (both runs decided) is best shown by the race the model does find,
+    with the patch if it finds one there, else without it."""
+    before, after = judged(f, f.sim_before), judged(f, f.sim_after)
+    if f.verdict == "inconclusive" and after == "holds" and before == "violated":
+        return "before"
+    return _SIDE.get(f.verdict, "after")
+
+
 def pick_property(f: Finding) -> tuple[SimResult | None, PropertyResult | None]:
     """The simulation result and property whose trace explains the verdict."""
-    result = side_result(f, _SIDE.get(f.verdict, "after"))
+    result = side_result(f, trace_side(f))
     if result is None:
         return None, None
-    safety = [p for p in result.properties if p.kind != "sometimes"]
+    safety = judged_properties(f, result)
     named = [p for p in safety if p.property == f.invariant]
-    if f.verdict == "inconclusive":
-        pool = [p for p in named if p.verdict == "inconclusive"] or [
-            p for p in safety if p.verdict == "inconclusive"
-        ]
+    undecided = [p for p in safety if p.verdict == "inconclusive"]
+    if f.verdict == "inconclusive" and undecided:
+        pool = [p for p in named if p.verdict == "inconclusive"] or undecided
     else:
         pool = [p for p in named if p.verdict == "violated"] or [
             p for p in safety if p.verdict == "violated"
@@ -132,17 +165,19 @@ def _threads(result: SimResult | None, function: str) -> str:
     return f"with the {listed} threads" if own else f"between the {listed} threads"
 
 
-def _side(result: SimResult | None, knobs: tuple[tuple[str, str], ...]) -> SideView:
+def _side(f: Finding, result: SimResult | None, knobs: tuple[tuple[str, str], ...]) -> SideView:
     text = ", ".join(f"{k}={v}" for k, v in knobs)
     if result is None:
         return SideView("not run", 0, False, text, "")
     n = result.stats.states
+    # The explorer prunes interleavings that only reorder independent steps, so N is
+    # what the reduced search visited, not the number of reachable states.
     extent = (
-        f" in all {n} reachable states"
+        f" in every interleaving (the reduced search was complete after {n} states)"
         if result.stats.complete
         else f" in the {n} states explored (the search was bounded)"
     )
-    return SideView(result.verdict, n, result.stats.complete, text, extent)
+    return SideView(judged(f, result), n, result.stats.complete, text, extent)
 
 
 def _fact(fact: Fact) -> FactView:
@@ -162,13 +197,14 @@ def finding_view(f: Finding) -> FindingView:
     replay = ""
     if result is not None and prop is not None and prop.trace:
         result = only_active_threads(result, prop)
-        trace = render_columns(result, prop, width=trace_width(len(result.threads)))
+        shown = _marked(prop)
+        trace = render_columns(result, shown, width=trace_width(len(result.threads)))
         trace = trace.rstrip("\n")
         if prop.replay:
             replay = f"reviewbot sim replay {shlex.quote(f.scenario)} {shlex.quote(prop.replay)}"
     invariant = prop.property if prop is not None else (f.invariant or "its invariant")
     location = f"{f.file}:{f.line}" if f.file and f.line is not None else f.file
-    facts = tuple(_fact(x) for x in f.facts)
+    facts = _merge_sides(tuple(_fact(x) for x in f.facts))
     return FindingView(
         rule=f.rule,
         title=_lower_first(" ".join(f.title.split())),
@@ -186,14 +222,62 @@ def finding_view(f: Finding) -> FindingView:
         replay_cmd=replay,
         message=" ".join(f.message.split()),
         facts=facts,
-        before=_side(f.sim_before, f.knobs_before),
-        after=_side(f.sim_after, f.knobs_after),
+        before=_side(f, f.sim_before, f.knobs_before),
+        after=_side(f, f.sim_after, f.knobs_after),
         degraded=f.degraded,
-        description_only=bool(f.facts) and all(x.basis == "description" for x in f.facts),
+        # assumed defaults (basis "default") fill what the description does not say
+        description_only=any(x.basis == "description" for x in f.facts)
+        and all(x.basis in ("description", "default") for x in f.facts),
         preexisting=f.preexisting,
         fn=f"{f.function}()" if f.function else "this code",
         about=f" ({_lower_first(' '.join(f.title.split()))})" if f.title.strip() else "",
+        trace_side=trace_side(f),
+        **_knob_split(f),
     )
+
+
+def _knob_split(f: Finding) -> dict[str, str]:
+    if not f.knobs_before or not f.knobs_after:
+        return {"knobs_changed": "", "knobs_common": ""}
+    before, after = dict(f.knobs_before), dict(f.knobs_after)
+    names = sorted(set(before) | set(after))
+    changed = [
+        f"{k}={before.get(k, '-')} -> {after.get(k, '-')}"
+        for k in names
+        if before.get(k) != after.get(k)
+    ]
+    common = [f"{k}={before[k]}" for k in names if k in after and before.get(k) == after[k]]
+    return {"knobs_changed": ", ".join(changed), "knobs_common": ", ".join(common)}
+
+
+def _marked(prop: PropertyResult) -> PropertyResult:
+    """The engine marks the violating step with the invariant's own wording ("<-- no
+    I/O completion touches a freed fid"), which reads as if it held right there; the
+    draft says it is broken there, and spells the invariant out below the trace."""
+    text = " ".join(prop.description.split())
+    steps = tuple(
+        replace(st, note=f"<-- {prop.property} broken here")
+        if text and " ".join(st.note.removeprefix("<--").split()) == text
+        else st
+        for st in prop.trace
+    )
+    return replace(prop, trace=steps)
+
+
+def _merge_sides(facts: tuple[FactView, ...]) -> tuple[FactView, ...]:
+    """A fact read (or assumed) the same on both sides is listed once, as 'both
+    sides': eight assumed defaults printed twice hide the two facts that matter."""
+    out: list[FactView] = []
+    index: dict[tuple[str, str, bool, str], int] = {}
+    for fact in facts:
+        key = (fact.where, fact.text, fact.assumed, fact.basis)
+        at = index.get(key)
+        if at is not None and out[at].side != fact.side:
+            out[at] = replace(out[at], side="both sides")
+            continue
+        index[key] = len(out)
+        out.append(fact)
+    return tuple(out)
 
 
 def _description(name: str, text: str) -> str:
@@ -224,7 +308,10 @@ def section_views(report: PatchReport, findings: tuple[Finding, ...]) -> tuple[S
     """Sections in patch order; a finding whose evidence repeats an earlier one (the
     same fix applied to several filesystems) refers back instead of repeating it."""
     secs: tuple[Section, ...] = sections(report.patch, findings)
+    from reviewbot.render.vocab import note
+
     first: dict[tuple[object, ...], str] = {}
+    said = False
     out = []
     for s in secs:
         views = []
@@ -235,6 +322,9 @@ def section_views(report: PatchReport, findings: tuple[Finding, ...]) -> tuple[S
                 view = replace(view, same_as=first[key])
             else:
                 first[key] = f"{f.function}()" if f.function else (f.file or f.rule)
+                vocab = "" if said or not view.trace else note(report.patch, f)
+                if vocab:
+                    view, said = replace(view, vocab=vocab), True
             views.append(view)
         out.append(SectionView(s.quoted, s.where, tuple(views)))
     return tuple(out)

@@ -28,6 +28,25 @@ def evidence_text(patch: Patch) -> str:
     return "\n".join(p for p in parts if p)
 
 
+_IDENT = re.compile(r"\b[A-Za-z_]\w*_\w+\b")
+
+
+def relevant_functions(patch: Patch) -> tuple[str, ...]:
+    """The damaged diff's functions that the description itself is about: named in the
+    commit message, or containing an identifier it names (``ext2_inc_i_blkseq()`` for
+    "i_blkseq"). Accessors and helpers the diff merely touches (``EXT2_I()``,
+    ``ext2_alloc_inode()``) say nothing about the race and are left out."""
+    if patch.recovered is None:
+        return ()
+    prose = patch.recovered.commit_message or patch.commit_message or patch.message.body
+    named = {m.group(0) for m in _IDENT.finditer(prose) if len(m.group(0)) >= 6}
+    return tuple(
+        fn
+        for fn in patch.recovered.functions
+        if not fn.isupper() and any(n == fn or n in fn for n in named)
+    )
+
+
 def matches(rule: Rule, text: str) -> list[str] | None:
     """The phrase matched for each group, or None if some group does not match."""
     if rule.description is None:

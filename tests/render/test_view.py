@@ -62,3 +62,87 @@ def test_replay_command_is_shell_quoted() -> None:
     fv = view.finding_view(factory.finding("remains"))
     assert fv.replay_cmd == "reviewbot sim replay evict-vs-async-io 'k=wait_for_io:no;s=0.1.0.0.1'"
     assert fv.title.startswith("inode torn down")
+
+
+def _two_properties(own: str, other: str) -> object:
+    """A run where the rule's own property has verdict ``own`` and another property
+    of the same scenario (one the rule does not judge) has ``other``."""
+    base = factory.sim(own == "violated", knobs=())
+    mine = replace(base.properties[0], verdict=own)  # type: ignore[arg-type]
+    theirs = replace(
+        base.properties[0],
+        property="isize-monotonic",
+        verdict=other,  # type: ignore[arg-type]
+        trace=factory.TRACE,
+    )
+    return replace(base, properties=(mine, theirs))
+
+
+def test_side_verdicts_are_the_rules_properties_not_the_whole_run() -> None:
+    from reviewbot.render import labels
+
+    before = _two_properties("violated", "violated")
+    after = _two_properties("holds", "violated")
+    f = factory.finding(
+        "fixes",
+        sim_before=before,
+        sim_after=after,
+        invariant="no-io-after-free",
+        properties=("no-io-after-free",),
+    )
+    assert f.sim_after is not None and f.sim_after.verdict == "violated"  # the whole run
+    assert labels.sides(f) == "before: violated, after: holds"
+    v = view.finding_view(f)
+    assert (v.before.verdict, v.after.verdict) == ("violated", "holds")
+    assert "isize-monotonic" not in labels.what(f)
+
+
+def test_complete_search_is_not_called_all_reachable_states() -> None:
+    v = view.finding_view(factory.finding("fixes"))
+    assert "reachable" not in v.after.extent
+    assert "reduced search was complete" in v.after.extent
+
+
+def test_facts_the_same_on_both_sides_are_listed_once() -> None:
+    from reviewbot.model import Fact
+
+    same = {"name": "k", "value": "v", "text": "assumed default", "assumed": True}
+    facts = (
+        Fact(side="before", **same),  # type: ignore[arg-type]
+        Fact(side="before", name="w", value="no", text="no wait"),
+        Fact(side="after", **same),  # type: ignore[arg-type]
+        Fact(side="after", name="w", value="yes", text="waits"),
+    )
+    v = view.finding_view(factory.finding("fixes", facts=facts))
+    assert [(x.side, x.text) for x in v.facts] == [
+        ("both sides", "assumed default"),
+        ("before", "no wait"),
+        ("after", "waits"),
+    ]
+
+
+def test_model_vocabulary_is_named_once_outside_the_models_filesystem() -> None:
+    from reviewbot.model import Fact
+    from reviewbot.render import vocab
+
+    trace = (TraceStep("umount", "v9fs_kill_super() -> p9_client_destroy()"),)
+    sim = factory.sim(True, knobs=())
+    sim = replace(sim, properties=(replace(sim.properties[0], trace=trace),))
+    fact = Fact("waits", "no", "before", "no wait", function="ceph_evict_inode")
+    f = factory.finding(
+        "fixes",
+        sim_before=sim,
+        file="fs/ceph/inode.c",
+        function="ceph_evict_inode",
+        facts=(fact,),
+    )
+    patch = factory.patch()
+    text = vocab.note(patch, f)
+    assert "v9fs_kill_super()" in text and "p9_client_destroy()" in text
+    assert "not ceph's" in text and "ceph_evict_inode() plays" in text
+    assert vocab.note(patch, replace(f, file="fs/9p/vfs_inode.c")) == ""
+    other = replace(f, rule="another-rule")  # different evidence: not referred back
+    sections = view.section_views(factory.report(f, other), (f, other))
+    shown = [fv for s in sections for fv in s.findings]
+    assert len(shown) == 2 and all(fv.trace for fv in shown)
+    assert [bool(fv.vocab) for fv in shown] == [True, False]
