@@ -119,14 +119,29 @@ def outcomes(
     return tuple(out)
 
 
+def _clause(text: str, limit: int = 90) -> str:
+    """The first clause of ``text`` (up to a top-level "; "), cut at a space outside
+    parentheses when longer than ``limit``, so a cut never leaves one open."""
+    depth, cut, last_space = 0, len(text), -1
+    for i, ch in enumerate(text):
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and text.startswith("; ", i):
+            cut = i
+            break
+        if depth == 0 and ch == " " and i <= limit:
+            last_space = i
+    text = text[:cut].strip().rstrip(".")
+    if len(text) > limit and last_space > 0:
+        text = text[:last_space].rstrip(",;:") + " ..."
+    return text
+
+
 def _doc(docs: dict[str, str], knob: str, value: str) -> str:
     """The scenario's words for one value of a knob, shortened to a clause."""
     m = re.search(rf"(?:^|[;:.]\s+){re.escape(value)}: (.*?)(?=;\s*\w+: |$)", docs.get(knob, ""))
     if not m:
         return ""
-    text = m.group(1).split("; ")[0].strip().rstrip(".")
-    if len(text) > 90:
-        text = text[:90].rsplit(" ", 1)[0] + " ..."
+    text = _clause(m.group(1))
     return f" ({text})" if text else ""
 
 
