@@ -258,15 +258,35 @@ def size_update(view: SideView) -> Observed | None:
     if kind:
         return Observed(kind, f"{view.name}() sets i_size from the reply: {why}", rows)
     if app is not None and app.name in view.peers:
-        kind, why, _rows = _classify(view.peers[app.name], app)
+        peer = view.peers[app.name]
+        kind, why, _rows = _classify(peer, app)
         if kind:
             return Observed(
                 kind,
-                f"{app.name}() sets i_size from the server's reply: {why}",
+                f"{app.name}() sets i_size from the server's reply: {why}"
+                + _untested_flags(view.name, app, peer),
                 (app.row,),
                 app.name,
             )
     return None
+
+
+# A flag passed as a value; "x & FLAG" is a test of the caller's own state, not one.
+_FLAG_ARG = re.compile(r"(?<![&|]\s)(?<![&|])\b[A-Z][A-Z0-9]*_[A-Z0-9_]{3,}\b")
+
+
+def _untested_flags(caller: str, app: CallSite, peer: Body) -> str:
+    """Flags the caller passes that the callee's visible code never looks at: a
+    maintainer reading the call would otherwise assume the flag still does its job."""
+    passed = dict.fromkeys(f for a in app.args for f in _FLAG_ARG.findall(a))
+    unread = [f for f in passed if f not in peer.text]
+    if not unread:
+        return ""
+    them = "it" if len(unread) == 1 else "them"
+    return (
+        f"; {caller}() passes {', '.join(unread)}, but no line of {app.name}()"
+        f" that the patch shows tests {them}"
+    )
 
 
 def completion_updates_remote_size(view: SideView) -> Observed | None:
