@@ -45,6 +45,16 @@ def _report(report: PatchReport, drafts: Mapping[str, str]) -> list[str]:
         lines.append("  no findings")
     for f in found:
         lines.extend(_finding(f))
+    # Checked and found unaffected: not findings, but what a maintainer wants to know
+    # was looked at (and whether the change is load-bearing), so list them apart.
+    for f in report.findings:
+        if f.verdict == "not-affected" and not f.preexisting:
+            lines.extend(_finding(f))
+            if "load-bearing" in f.message:
+                lines.append(
+                    f"  {'':<{_VERDICT_WIDTH}} the change is load-bearing: undoing it"
+                    " breaks the invariant in the model"
+                )
     notes: list[str] = []
     for d in (*report.patch.diagnostics, *report.diagnostics):
         note = f"  note: {clean(d.message, 300)}"
