@@ -16,25 +16,106 @@ small builders of dsl steps, so a scenario reads like the kernel code it stands 
 * asynchronous kernel work (writeback, request completion, reclaim) is a thread of
   its own; an RPC to the server and the processing of its reply are separate steps.
 
-Shared pieces live here: the page size; the quiesce counter that lets completion
+Shared pieces live here: the page size; folio state variables and the folio
+transitions several scenarios take (folio_start_writeback(), folio_end_writeback(),
+folio_unlock()); i_size stores (a truncate's fixed size, an extending write's
+``max``); the inode lock (i_rwsem); the quiesce counter that lets completion
 threads stop once nothing can start more I/O; the read-modify-write of a flags word
 in its plain and atomic forms (set_flag, atomic=no|yes); the netfs page cache and
 writeback machinery (->writepages passes, synchronous or queued write RPCs, the
 write completion with updates_remote_size=yes|no). Operations that only one scenario
-composes (getattr, evict, map_blocks, buffered_write, the iomap write path) live in
-that scenario's module, next to the docstring saying which kernel functions each
-step stands for.
+composes (getattr, evict, map_blocks, buffered_write, the iomap write path, reclaim,
+request references) live in that scenario's module, next to the docstring saying
+which kernel functions each step stands for.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from reviewbot.sim.dsl import Instr, Model, Step, Value, await_, if_, step
+from reviewbot.sim.dsl import (
+    Instr,
+    Model,
+    ModelError,
+    Step,
+    Value,
+    await_,
+    if_,
+    lock,
+    step,
+    unlock,
+)
 
 PAGE = 4096
+
+# --------------------------------------------------------------------------- folios
+
+# Fields a folio may have; ``b<n>`` are sub-folio blocks (data per block) for a
+# scenario whose blocks are smaller than a page.
+FOLIO_FIELDS = ("present", "uptodate", "data", "dirty", "writeback", "locked", "queued")
+
+
+def declare_folio(m: Model, name: str, **fields: Value) -> str:
+    """Declare the folio ``name`` as shared variables ``<name>.<field>``, in the
+    order given, with the given initial values; returns ``name``.
+
+    Each scenario declares only the fields its steps use, so a state holds nothing
+    no step can change."""
+    for f, initial in fields.items():
+        if f not in FOLIO_FIELDS and not re.fullmatch(r"b\d+", f):
+            raise ModelError(f"unknown folio field {f!r}")
+        m.var(f"{name}.{f}", initial)
+    return name
+
+
+def start_writeback(folio: str) -> dict[str, Value]:
+    """folio_start_writeback() on a dirty folio: the writes, for an effect to return
+    (folio_clear_dirty_for_io() then the writeback bit)."""
+    return {f"{folio}.dirty": False, f"{folio}.writeback": True}
+
+
+def folio_end_writeback(folio: str, label: str) -> Step:
+    """folio_end_writeback(): the writeback bit cleared (waiters may go on)."""
+    return step(
+        label, writes=(f"{folio}.writeback",), effect=lambda s: {f"{folio}.writeback": False}
+    )
+
+
+def folio_unlock(folio: str, label: str) -> Step:
+    """folio_unlock(): the folio lock dropped; traces show nothing (the label says it)."""
+    return step(
+        label, writes=(f"{folio}.locked",), effect=lambda s: {f"{folio}.locked": False}, show=()
+    )
+
+
+# --------------------------------------------------------------------------- inode
+
+I_RWSEM = "i_rwsem"
+
+
+def inode_lock(label: str = "inode_lock()") -> Step:
+    """inode_lock(): i_rwsem taken for writing (declare it with ``m.var(I_RWSEM, False)``)."""
+    return lock(I_RWSEM, label)
+
+
+def inode_unlock(label: str = "inode_unlock()") -> Step:
+    return unlock(I_RWSEM, label)
+
+
+def i_size_set(label: str, size: int) -> Step:
+    """i_size_write(size) of a fixed size (truncate_setsize(), a write's end known
+    to be past EOF): nothing read."""
+    return step(label, writes=("i_size",), effect=lambda s: {"i_size": size})
+
+
+def size_extend(label: str, end: int, var: str = "i_size") -> Step:
+    """``if (end > var) var = end`` as one step (under inode->i_lock or the like);
+    ``var`` is i_size or netfs' remote_i_size."""
+    return step(label, reads=(var,), writes=(var,), effect=lambda s: {var: max(s[var], end)})
+
 
 # --------------------------------------------------------------------------- quiesce
 
@@ -177,7 +258,7 @@ def writeback_visit(s: Any, i: int) -> dict[str, Any]:
     if i * PAGE >= s["i_size"]:
         # netfs_write_folio(): a folio wholly beyond EOF is not written.
         return {f"{f}.dirty": False, "what": f"{f} beyond EOF: dropped"}
-    return {f"{f}.dirty": False, f"{f}.writeback": True, "what": f"folio_start_writeback({f})"}
+    return {**start_writeback(f), "what": f"folio_start_writeback({f})"}
 
 
 def write_rpc(fs: Netfs, i: int) -> list[Instr]:
@@ -200,20 +281,9 @@ def write_rpc(fs: Netfs, i: int) -> list[Instr]:
     ]
     if fs.updates_remote_size:
         body.append(
-            step(
-                "v9fs_issue_write(): remote_i_size = {remote_i_size}",
-                reads=("remote_i_size",),
-                writes=("remote_i_size",),
-                effect=lambda s: {"remote_i_size": max(s["remote_i_size"], end)},
-            )
+            size_extend("v9fs_issue_write(): remote_i_size = {remote_i_size}", end, "remote_i_size")
         )
-    body.append(
-        step(
-            f"folio_end_writeback({f})",
-            writes=(f"{f}.writeback",),
-            effect=lambda s: {f"{f}.writeback": False},
-        )
-    )
+    body.append(folio_end_writeback(f, f"folio_end_writeback({f})"))
     return body
 
 

@@ -249,3 +249,44 @@ def test_docstring_states_its_modelling(sid: str) -> None:
     assert "CPU0" in doc  # the drawing of the buggy variant's trace
     assert "Invariant" in doc
     assert spec.build is module.build
+
+
+def test_world_folio_fields_are_declared_in_order_and_checked() -> None:
+    from reviewbot.sim.dsl import Model, ModelError
+    from reviewbot.sim.world import declare_folio
+
+    m = Model("t")
+    assert declare_folio(m, "folio1", present=True, b0="0", dirty=False) == "folio1"
+    assert list(m.shared.items()) == [
+        ("folio1.present", True),
+        ("folio1.b0", "0"),
+        ("folio1.dirty", False),
+    ]
+    with pytest.raises(ModelError, match="unknown folio field"):
+        declare_folio(m, "folio2", dirtty=True)
+
+
+def test_world_folio_and_size_steps_change_what_the_kernel_does() -> None:
+    from reviewbot.sim.world import (
+        folio_end_writeback,
+        folio_unlock,
+        i_size_set,
+        size_extend,
+        start_writeback,
+    )
+
+    assert start_writeback("f") == {"f.dirty": False, "f.writeback": True}
+    end = folio_end_writeback("f", "folio_end_writeback(f)")
+    assert end.writes == ("f.writeback",) and end.effect is not None
+    assert end.effect({}) == {"f.writeback": False}
+    unl = folio_unlock("f", "folio_unlock(f)")
+    assert unl.writes == ("f.locked",) and unl.show == ()
+    assert unl.effect is not None and unl.effect({}) == {"f.locked": False}
+    trunc = i_size_set("truncate_setsize()", 4096)
+    assert trunc.reads == () and trunc.effect is not None
+    assert trunc.effect({}) == {"i_size": 4096}
+    ext = size_extend("i_size_write(8192)", 8192, "remote_i_size")
+    assert ext.reads == ext.writes == ("remote_i_size",) and ext.effect is not None
+    # an extending store never lowers the size
+    assert ext.effect({"remote_i_size": 12288}) == {"remote_i_size": 12288}
+    assert ext.effect({"remote_i_size": 4096}) == {"remote_i_size": 8192}

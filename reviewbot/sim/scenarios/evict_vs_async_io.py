@@ -67,6 +67,7 @@ from typing import Any
 
 from reviewbot.sim.dsl import Instr, Model, await_, step
 from reviewbot.sim.registry import ScenarioSpec, Variant
+from reviewbot.sim.world import declare_folio, folio_end_writeback
 
 UAF = "no-uaf"
 
@@ -121,11 +122,7 @@ def _umount(k: Mapping[str, str]) -> list[Instr]:
 def _netfs_io(k: Mapping[str, str]) -> list[Instr]:
     prog: list[Instr] = [
         step("p9_client_write() reply", reads=("fid.alive",), asserts=_uses("fid")),
-        step(
-            "netfs collector: folio_end_writeback()",
-            writes=("folio.writeback",),
-            effect=lambda s: {"folio.writeback": False},
-        ),
+        folio_end_writeback("folio", "netfs collector: folio_end_writeback()"),
         step(
             "clear NETFS_RREQ_IN_PROGRESS",
             writes=("rreq.in_progress",),
@@ -156,8 +153,8 @@ def _netfs_io(k: Mapping[str, str]) -> list[Instr]:
 def build(k: Mapping[str, str]) -> Model:
     m = Model("evict-vs-async-io")
     m.var("evicting", False)
-    m.var("folio.present", True)
-    m.var("folio.writeback", True)  # the request was issued before umount started
+    # writeback: the request was issued before umount started
+    declare_folio(m, "folio", present=True, writeback=True)
     m.var("rreq.in_progress", True)
     m.var("rreq.alive", True)
     m.var("io_count", 1)  # netfs_alloc_request() counted it (only read with the fix)

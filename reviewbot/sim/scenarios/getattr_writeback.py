@@ -146,12 +146,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from reviewbot.sim.dsl import Instr, Model, await_, if_, lock, step, unlock
+from reviewbot.sim.dsl import Instr, Model, await_, if_, step
 from reviewbot.sim.registry import ScenarioSpec, Variant
 from reviewbot.sim.world import (
+    I_RWSEM,
     PAGE,
     Netfs,
+    declare_folio,
     declare_quiesce,
+    inode_lock,
+    inode_unlock,
     returns,
     server_store,
     write_issuer,
@@ -170,12 +174,12 @@ def _writer(k: Mapping[str, str]) -> list[Instr]:
     for i in (1, 2):
         f = f"folio{i}"
         end = (i + 1) * PAGE
-        lock_vars = (f"{f}.locked", *(("i_rwsem",) if rwsem else ()))
+        lock_vars = (f"{f}.locked", *((I_RWSEM,) if rwsem else ()))
 
         def begin(s: Any, f: str = f, i: int = i) -> dict[str, Any]:
             out = {f"{f}.locked": True, f"{f}.data": DATA[i], f"{f}.dirty": True}
             if rwsem:
-                out["i_rwsem"] = True
+                out[I_RWSEM] = True
             return out
 
         prog.append(
@@ -195,7 +199,7 @@ def _writer(k: Mapping[str, str]) -> list[Instr]:
         def eff(s: Any, f: str = f, end: int = end) -> dict[str, Any]:
             out = {"i_size": max(s["i_size"], end), "written": end, f"{f}.locked": False}
             if rwsem:
-                out["i_rwsem"] = False
+                out[I_RWSEM] = False
             return out
 
         label = f"i_size_write({end}), write() returns"
@@ -249,7 +253,7 @@ def _getattr(k: Mapping[str, str]) -> list[Instr]:
     locked = k["getattr_lock"] == "inode_lock"
     prog: list[Instr] = [enter]
     if locked:  # the write-lock suggested at the end of the seed
-        prog.append(lock("i_rwsem", "inode_lock()"))
+        prog.append(inode_lock())
     prog += _flush(flush, k)
     prog.append(
         step(
@@ -312,7 +316,7 @@ def _getattr(k: Mapping[str, str]) -> list[Instr]:
             )
         )
     if locked:
-        prog.append(unlock("i_rwsem", "inode_unlock()"))
+        prog.append(inode_unlock())
     prog.append(fill)
     return prog
 
@@ -360,8 +364,9 @@ def build(k: Mapping[str, str]) -> Model:
     m.var("srv.size", PAGE)
     m.var("srv.data", ("O",) + (None,) * (NBLOCKS - 1))
     for i in (1, 2):
-        for field in ("data", "dirty", "writeback", "locked", "queued"):
-            m.var(f"folio{i}.{field}", None if field == "data" else False)
+        declare_folio(
+            m, f"folio{i}", data=None, dirty=False, writeback=False, locked=False, queued=False
+        )
     m.var("wb_lock", False)  # netfs_inode->wb_lock (taken with flush_issue=sync)
     m.var("written", PAGE)  # ghost: end of the last write that returned
     m.var("st_size", None)  # the getattr reply buffer
@@ -369,7 +374,7 @@ def build(k: Mapping[str, str]) -> Model:
     declare_quiesce(m)
     third = k["third_party"] == "yes"
     issuers = 3 + (1 if third else 0)
-    m.var("i_rwsem", False)
+    m.var(I_RWSEM, False)
     m.thread("write", _writer(k))
     wp_locals = {"what": "", "started": False, "held": False}
     m.thread("getattr", _getattr(k), locals={"seen": PAGE, **wp_locals})

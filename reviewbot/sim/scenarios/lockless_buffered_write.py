@@ -117,9 +117,18 @@ from collections.abc import Mapping
 from itertools import permutations
 from typing import Any
 
-from reviewbot.sim.dsl import Instr, Model, if_, lock, step, unlock
+from reviewbot.sim.dsl import Instr, Model, if_, step
 from reviewbot.sim.registry import ScenarioSpec, Variant
-from reviewbot.sim.world import PAGE
+from reviewbot.sim.world import (
+    I_RWSEM,
+    PAGE,
+    declare_folio,
+    folio_unlock,
+    i_size_set,
+    inode_lock,
+    inode_unlock,
+    size_extend,
+)
 
 MONO = "isize-monotonic"
 DROPPED = "no-dropped-write"
@@ -169,18 +178,7 @@ def _write_body(idx: int, data: str, k: Mapping[str, str]) -> list[Instr]:
         ),
     ]
     if k["isize_update"] == "i_lock":
-
-        def upd(s: Any) -> dict[str, Any]:
-            return {"i_size": max(s["i_size"], end)}
-
-        prog.append(
-            step(
-                f"spin_lock(i_lock); if (end > i_size) i_size_write({end})",
-                reads=("i_size",),
-                writes=("i_size",),
-                effect=upd,
-            )
-        )
+        prog.append(size_extend(f"spin_lock(i_lock); if (end > i_size) i_size_write({end})", end))
     else:
 
         def store(s: Any) -> dict[str, Any]:
@@ -204,14 +202,7 @@ def _write_body(idx: int, data: str, k: Mapping[str, str]) -> list[Instr]:
                 label=f"generic_write_end(): {end} > i_size?",
             )
         )
-    prog.append(
-        step(
-            f"folio_unlock(folio{idx})",
-            writes=(f"{f}.locked",),
-            effect=lambda s: {f"{f}.locked": False},
-            show=(),
-        )
-    )
+    prog.append(folio_unlock(f, f"folio_unlock(folio{idx})"))
     return prog
 
 
@@ -247,7 +238,7 @@ def _writer(idx: int, data: str, k: Mapping[str, str], *, extending: bool) -> li
         return body
     if mode == "always" or extending:
         # An extending write always finds pos + len > i_size: it takes the lock.
-        return [lock("i_rwsem", "inode_lock()"), *body, unlock("i_rwsem", "inode_unlock()")]
+        return [inode_lock(), *body, inode_unlock()]
     # extending_only, a write that is not extending when it starts
     prog: list[Instr] = [
         step(
@@ -256,7 +247,7 @@ def _writer(idx: int, data: str, k: Mapping[str, str], *, extending: bool) -> li
             effect=lambda s: {"ext": end > s["i_size"]},
             show=(),
         ),
-        if_(lambda s: s["ext"], [lock("i_rwsem", "inode_lock()")]),
+        if_(lambda s: s["ext"], [inode_lock()]),
     ]
     if pagecache:
         # bch2_buffered_write(): take the add lock, then re-check under it.
@@ -266,7 +257,7 @@ def _writer(idx: int, data: str, k: Mapping[str, str], *, extending: bool) -> li
                 lambda s: not s["ext"] and end > s["i_size"],
                 [
                     _add_put(),
-                    lock("i_rwsem", "get_inode_lock: inode_lock()"),
+                    inode_lock("get_inode_lock: inode_lock()"),
                     step("mark locked", effect=lambda s: {"ext": True}, show=()),
                     _add_get(),
                 ],
@@ -279,13 +270,13 @@ def _writer(idx: int, data: str, k: Mapping[str, str], *, extending: bool) -> li
         ]
     else:
         prog += _write_body(idx, data, k)
-    prog.append(if_(lambda s: s["ext"], [unlock("i_rwsem", "inode_unlock()")]))
+    prog.append(if_(lambda s: s["ext"], [inode_unlock()]))
     return prog
 
 
 def _truncate(k: Mapping[str, str]) -> list[Instr]:
     pagecache = k["truncate_excl"] == "pagecache_add_lock"
-    prog: list[Instr] = [lock("i_rwsem", "inode_lock()")]
+    prog: list[Instr] = [inode_lock()]
     if pagecache:
         prog.append(
             step(
@@ -297,13 +288,7 @@ def _truncate(k: Mapping[str, str]) -> list[Instr]:
                 show=(),
             )
         )
-    prog.append(
-        step(
-            "truncate_setsize(): i_size = 4096",
-            writes=("i_size",),
-            effect=lambda s: {"i_size": PAGE},
-        )
-    )
+    prog.append(i_size_set("truncate_setsize(): i_size = 4096", PAGE))
     for idx in (1, 2):
         f = f"folio{idx}"
         prog.append(
@@ -329,7 +314,7 @@ def _truncate(k: Mapping[str, str]) -> list[Instr]:
                 show=(),
             )
         )
-    prog.append(unlock("i_rwsem", "inode_unlock()"))
+    prog.append(inode_unlock())
     return prog
 
 
@@ -349,15 +334,11 @@ def _content(s: Any) -> tuple[int, tuple[str, ...]]:
 def build(k: Mapping[str, str]) -> Model:
     m = Model("lockless-buffered-write")
     m.var("i_size", 2 * PAGE)
-    m.var("i_rwsem", False)
+    m.var(I_RWSEM, False)
     m.var("pc.add", 0)
     m.var("pc.block", False)
-    m.var("folio1.present", True)
-    m.var("folio1.data", "O")
-    m.var("folio1.locked", False)
-    m.var("folio2.present", False)
-    m.var("folio2.data", None)
-    m.var("folio2.locked", False)
+    declare_folio(m, "folio1", present=True, data="O", locked=False)
+    declare_folio(m, "folio2", present=False, data=None, locked=False)
     m.var("disk1", "O")
     m.var("disk2", HOLE)
     m.var("a.active", False)  # ghost: write-A's syscall is in progress

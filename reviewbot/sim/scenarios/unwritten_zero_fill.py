@@ -83,6 +83,7 @@ from typing import Any
 
 from reviewbot.sim.dsl import Instr, Model, await_, if_, step
 from reviewbot.sim.registry import ScenarioSpec, Variant
+from reviewbot.sim.world import declare_folio, folio_end_writeback, folio_unlock, start_writeback
 
 ZERO = "no-zero-over-data"
 F = "folio1"
@@ -95,7 +96,7 @@ def _writeback() -> list[Instr]:
             reads=(f"{F}.locked", f"{F}.dirty"),
             writes=(f"{F}.dirty", f"{F}.writeback"),
             guard=lambda s: not s[f"{F}.locked"],
-            effect=lambda s: {f"{F}.dirty": False, f"{F}.writeback": True},
+            effect=lambda s: start_writeback(F),
         ),
         step(
             "bio done: disk [4096, 8192) = 0, W1",
@@ -109,11 +110,7 @@ def _writeback() -> list[Instr]:
             writes=("ext1", "if_seq"),
             effect=lambda s: {"ext1": "written", "if_seq": s["if_seq"] + 1},
         ),
-        step(
-            "iomap_finish_ioends(): folio_end_writeback(folio1)",
-            writes=(f"{F}.writeback",),
-            effect=lambda s: {f"{F}.writeback": False},
-        ),
+        folio_end_writeback(F, "iomap_finish_ioends(): folio_end_writeback(folio1)"),
     ]
 
 
@@ -199,12 +196,7 @@ def _valid_check(after_lock: bool) -> Instr:
     remap: list[Instr] = [_iomap_begin(4096)]
     if after_lock:
         remap = [
-            step(
-                "IOMAP_F_STALE: folio_unlock(folio1)",
-                writes=(f"{F}.locked",),
-                effect=lambda s: {f"{F}.locked": False},
-                show=(),
-            ),
+            folio_unlock(F, "IOMAP_F_STALE: folio_unlock(folio1)"),
             _iomap_begin(4096),
             _grab_folio(),
         ]
@@ -279,12 +271,8 @@ def build(k: Mapping[str, str]) -> Model:
     m.var("if_seq", 0)
     m.var("disk.b2", None)
     m.var("disk.b3", None)
-    m.var(f"{F}.present", True)
-    m.var(f"{F}.b0", "0")  # [4096, 6144): zeroed by W1's write_begin
-    m.var(f"{F}.b1", "W1")  # [6144, 8192)
-    m.var(f"{F}.dirty", True)
-    m.var(f"{F}.writeback", False)
-    m.var(f"{F}.locked", False)
+    # b0 is [4096, 6144), zeroed by W1's write_begin; b1 is [6144, 8192)
+    declare_folio(m, F, present=True, b0="0", b1="W1", dirty=True, writeback=False, locked=False)
     m.var("iter.end", 0)
     m.var("iter.type1", None)
     m.var("iter.cookie", -1)

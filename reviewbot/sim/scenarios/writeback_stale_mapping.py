@@ -93,7 +93,7 @@ from typing import Any
 
 from reviewbot.sim.dsl import Instr, Model, if_, step
 from reviewbot.sim.registry import ScenarioSpec, Variant
-from reviewbot.sim.world import PAGE
+from reviewbot.sim.world import PAGE, declare_folio, i_size_set, start_writeback
 
 STALE = "no-stale-block-write"
 WPC = ("wpc.off", "wpc.len", "wpc.pblk", "wpc.cookie")
@@ -154,7 +154,7 @@ def _write_folio(idx: int, k: Mapping[str, str]) -> list[Instr]:
 
     def begin(s: Any) -> dict[str, Any]:
         if s[f"{f}.present"] and s[f"{f}.dirty"]:
-            return {f"{f}.locked": True, f"{f}.dirty": False, f"{f}.writeback": True, "go": True}
+            return {f"{f}.locked": True, **start_writeback(f), "go": True}
         return {"go": False}
 
     def submit(s: Any) -> dict[str, Any]:
@@ -203,11 +203,7 @@ def _truncate_pwrite() -> list[Instr]:
         return {"map": (s["map"][0], 12), "i_blkseq": s["i_blkseq"] + 1}
 
     return [
-        step(
-            "truncate_setsize(): i_size_write(4096)",
-            writes=("i_size",),
-            effect=lambda s: {"i_size": PAGE},
-        ),
+        i_size_set("truncate_setsize(): i_size_write(4096)", PAGE),
         step(
             "truncate_pagecache(): folio1 removed",
             reads=("folio1.locked", "folio1.writeback"),
@@ -236,7 +232,7 @@ def _truncate_pwrite() -> list[Instr]:
             guard=lambda s: not s["folio1.locked"],
             effect=lambda s: {"folio1.present": True, "folio1.dirty": True, "folio1.data": "B"},
         ),
-        step("i_size_write(8192)", writes=("i_size",), effect=lambda s: {"i_size": 2 * PAGE}),
+        i_size_set("i_size_write(8192)", 2 * PAGE),
     ]
 
 
@@ -247,15 +243,9 @@ def build(k: Mapping[str, str]) -> Model:
     m.var("i_blkseq", 0)
     m.var("disk", ())  # (pblk, data) pairs written by writeback
     for i, data in ((0, "A0"), (1, "A1")):
-        initial: dict[str, Any] = {
-            "present": True,
-            "dirty": True,
-            "writeback": False,
-            "locked": False,
-            "data": data,
-        }
-        for field, val in initial.items():
-            m.var(f"folio{i}.{field}", val)
+        declare_folio(
+            m, f"folio{i}", present=True, dirty=True, writeback=False, locked=False, data=data
+        )
     cookie_init: tuple[Any, ...] = (0, 0, None, -1)
     for name, val in zip(WPC, cookie_init, strict=True):
         m.var(name, val)  # struct iomap_writepage_ctx (writeback's own)
