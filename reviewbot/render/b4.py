@@ -9,10 +9,13 @@ shows ``details`` as a list when it is itself a JSON list of
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from reviewbot.render import labels
-from reviewbot.render.drafts import RunLike
 from reviewbot.render.headers import clean
+
+if TYPE_CHECKING:
+    from reviewbot.render.drafts import RunLike
 
 _ORDER = {"pass": 0, "warn": 1, "fail": 2}
 

@@ -15,7 +15,6 @@ from typing import Protocol
 
 from reviewbot.model import Address, Diagnostic, PatchReport, Series
 from reviewbot.render import headers
-from reviewbot.render.email import render_reply, render_series_summary
 
 
 class RunLike(Protocol):
@@ -60,6 +59,9 @@ def build_drafts(
 ) -> tuple[Draft, ...]:
     """One reply per message with findings (every message with ``always``), and with
     ``summary`` one reply per series cover letter present in the input."""
+    # Imported here: the templates pull in jinja2, which terse/text/b4 output never needs.
+    from reviewbot.render.email import render_reply, render_series_summary
+
     drafts: list[Draft] = []
     by_id = {r.patch.message.msgid: r for r in run.reports}
     for number, report in enumerate(run.reports, start=1):

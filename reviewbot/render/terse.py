@@ -8,9 +8,13 @@ line.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from reviewbot.model import Finding
 from reviewbot.render import labels
-from reviewbot.render.drafts import RunLike
+
+if TYPE_CHECKING:
+    from reviewbot.render.drafts import RunLike
 
 
 def line(f: Finding) -> str:

@@ -7,11 +7,14 @@ subject cannot smuggle terminal escape sequences onto the user's screen.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from reviewbot.model import Finding, PatchReport
 from reviewbot.render import labels
-from reviewbot.render.drafts import RunLike
 from reviewbot.render.headers import clean
+
+if TYPE_CHECKING:
+    from reviewbot.render.drafts import RunLike
 
 _VERDICT_WIDTH = 12
 

@@ -223,14 +223,14 @@ def _exits(if_node: Node) -> bool:
 
 
 def _params(root: Node) -> tuple[str, ...]:
-    caps = _captures(Query(_LANG, "(function_declarator parameters: (parameter_list) @p)"), root)
+    caps = _captures(_query("(function_declarator parameters: (parameter_list) @p)"), root)
     for plist in caps.get("p", [])[:1]:
         return tuple(_text(c) for c in plist.named_children if c.type == "parameter_declaration")
     return ()
 
 
 def _fn_name(root: Node) -> str:
-    caps = _captures(Query(_LANG, "(function_declarator declarator: (identifier) @n)"), root)
+    caps = _captures(_query("(function_declarator declarator: (identifier) @n)"), root)
     names = caps.get("n", [])
     return _text(names[0]) if names else ""
 

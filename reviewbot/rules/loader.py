@@ -122,9 +122,22 @@ def _pairs(data: Any, where: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((str(k), str(v)) for k, v in data.items()))
 
 
+# libyaml's loader builds the same data about ten times faster than the pure-Python one
+# (it was a third of a cold `reviewbot check`); errors are re-parsed with the pure loader
+# so that messages stay the same whether or not PyYAML was built with libyaml.
+_FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _load_yaml(text: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_FAST_LOADER)
+    except yaml.YAMLError:
+        return yaml.safe_load(text)
+
+
 def parse_rule(text: str, directory: str, where: str) -> Rule:
     try:
-        data = yaml.safe_load(text)
+        data = _load_yaml(text)
     except yaml.YAMLError as exc:
         raise ReviewbotError(f"invalid YAML: {exc}", where=where) from None
     if not isinstance(data, dict):
