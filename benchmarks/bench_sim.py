@@ -9,8 +9,10 @@ registered scenario:
   (*visible* traces: two steps that write what one always/sometimes property reads
   are dependent too, since the property can tell their orders apart),
 * the default search (persistent + sleep sets): states, transitions, complete runs,
-  sleep-set-blocked or cycle-cut prefixes, and the ratio of the two together (every
-  execution it explores) to each trace count,
+  sleep-set-blocked or cycle-cut prefixes, dead ends (successors fired but not
+  entered: every thread enabled there asleep, state covered), and the ratio of
+  complete runs plus pruned prefixes (every execution it explores) to each trace
+  count,
 * states per second of the unreduced and the reduced search, and seconds to a
   verdict (the whole ``simulate``: compile, reduced search, shortest counterexample).
 
@@ -80,10 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     print(
         "| model | states | interleavings | traces | visible traces | POR states "
-        "| POR runs (+pruned) | runs/traces | runs/visible | states/s full "
+        "| POR runs (+pruned) | dead ends | runs/traces | runs/visible | states/s full "
         "| states/s POR | s to verdict |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     worst = 0.0
     for name, make in models():
         if args.only not in name:
@@ -112,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         vratio = por.executions / visible if visible else float("nan")
         print(
             f"| {name} | {full.states} | {full.complete_runs:.3g} | {traces} | {visible} "
-            f"| {por.states} | {por.complete_runs} (+{por.blocked_runs}) | {ratio:.2f} "
+            f"| {por.states} | {por.complete_runs} (+{por.blocked_runs}) | {por.looked_ahead} "
+            f"| {ratio:.2f} "
             f"| {vratio:.2f} "
             f"| {full.states / t_full:,.0f} | {por.states / t_por:,.0f} | {t_verdict:.3f} |"
         )

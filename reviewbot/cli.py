@@ -33,12 +33,15 @@ def _err(text: str) -> None:
 
 
 def _click_exception_type() -> type[Exception]:
-    """Typer 0.2x vendors click as ``typer._click`` (and installs no ``click``);
-    older releases use the ``click`` package. Usage errors are one or the other."""
+    """Usage errors are click's. The typer releases we ask for use the ``click``
+    package; newer ones vendor it as ``typer._click`` and install no ``click``, so a
+    user who forces one still gets usage errors rather than "internal error"."""
     try:
-        from typer._click.exceptions import ClickException
-    except ImportError:  # pragma: no cover - older typer
-        from click.exceptions import ClickException  # type: ignore[no-redef,assignment,import-not-found,unused-ignore]
+        from click.exceptions import ClickException
+    except ImportError:  # pragma: no cover - typer >= 0.25
+        from typer._click.exceptions import (  # type: ignore[no-redef,import-not-found,unused-ignore]
+            ClickException,
+        )
     return ClickException
 
 

@@ -13,6 +13,8 @@ one per Mazurkiewicz trace; with ``reduction="none"`` they are the interleavings
 When a property is decided inside a node's subtree, the node's set is chosen again
 for the properties still open; if that smaller set is already covered (explored from
 the node, or asleep there) the rest of the old set is dropped (``shrunk`` counts it).
+A successor where every enabled thread would be asleep is a dead end: it is fired but
+not entered when its state needs no visit (``looked_ahead`` counts them; see push).
 
 Speed: states are interned (numbered once; nodes are ints), and what depends only on
 a state (enabled threads, successors, candidate sets) or only on the program
@@ -54,6 +56,7 @@ class Exploration:
     witnesses: dict[str, list[int]] = field(default_factory=dict)  # sometimes -> schedule
     depth: int = 0
     shrunk: int = 0  # persistent sets cut short once a property was decided
+    looked_ahead: int = 0  # successors fired but not entered: dead ends (see push)
     finals: set[State] = field(default_factory=set)  # terminal states (collect_finals=True)
     paths_valid: bool = True  # violations/witnesses hold replayable schedules
 
@@ -374,6 +377,9 @@ class Search:
         # per program counters: each thread's access masks, live threads (has a guard?)
         pcs_memo: dict[tuple[int, ...], tuple[list[tuple[int, int]], list[tuple[int, bool]]]] = {}
         finals_reached = [0]  # final nodes met, reported if the budget stops the walk
+        # dead ends are not entered (see push) only with persistent sets: the
+        # sleep-set search stays the plain reference whose runs count the traces
+        look_ahead = self.reduction == "por"
         pushed = [-1]  # the state number push() last dealt with
 
         def succ_of(info: _Seen, t: int) -> list[Any]:
@@ -385,7 +391,14 @@ class Search:
             return fired
 
         def push(state: State, sleep: int, sid: int) -> tuple[int, int] | None:
-            """Start a node; returns its (complete, all) run counts if known or a leaf."""
+            """Start a node; returns its (complete, all) run counts if known or a leaf,
+            (0, 0) for a dead end: a node where every enabled thread is asleep (each
+            of its runs starts with a step explored from an earlier sibling, so it
+            would be a pruned leaf) whose state needs no visit: visited before, or
+            reached by a step that writes nothing an undecided state property reads
+            (so they read as at the parent, checked on arrival there). The step's
+            assertions were checked when it fired, and the state is not final (a
+            thread is enabled). Not entered, it costs no run (``looked_ahead``)."""
             if canon is not None:
                 state, sleep = canon(state, sleep)
                 sid = -1
@@ -395,14 +408,13 @@ class Search:
                 pushed[0] = sid
                 node = sid << n | sleep
                 known = nodes.get(node)
-                if known is not None:
+                if known is not None:  # counted as when first met
                     return (0, 1) if known[1] < 0 else known
                 info = seen[sid]
+                if sleep and look_ahead and info.en_bits and not info.en_bits & ~sleep:
+                    res.looked_ahead += 1
+                    return (0, 0)
             else:
-                pushed[0] = sid
-                res.states += 1
-                res.depth = max(res.depth, len(path))
-                self._on_state(state, path)
                 pcs = tuple([state[s] for s in pc_slot])
                 at_pcs = pcs_memo.get(pcs)
                 if at_pcs is None:
@@ -413,6 +425,18 @@ class Search:
                 masks, runnable = at_pcs
                 # only a guard can stop a live thread
                 enabled = [t for t, g in runnable if not g or m.enabled(state, t)]
+                if sleep and look_ahead and enabled and all(sleep >> t & 1 for t in enabled):
+                    # the parent is on top of the stack, the step that led here last
+                    writes = stack[-1][5].masks[path[-1]][1]
+                    if not any(writes & mr for mr in self.monitors):
+                        del ids[state]
+                        pushed[0] = -1
+                        res.looked_ahead += 1
+                        return (0, 0)
+                pushed[0] = sid
+                res.states += 1
+                res.depth = max(res.depth, len(path))
+                self._on_state(state, path)
                 info = _Seen(state, enabled, masks, pcs)
                 seen.append(info)
                 on_stack.append(0)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 
 from reviewbot.sim import examples
-from reviewbot.sim.compile import compile_model
-from reviewbot.sim.dsl import Model, lock, step, unlock
-from reviewbot.sim.explore import Search, explore
+from reviewbot.sim.compile import Compiled, compile_model
+from reviewbot.sim.dsl import Model, await_, lock, step, unlock
+from reviewbot.sim.explore import Exploration, Search, explore
 
 
 def counts(model: Model) -> tuple[int, int, int]:
@@ -163,3 +163,70 @@ def test_set_shrinks_once_a_property_is_decided() -> None:
     por = explore(compile_model(m), check=True)
     assert set(por.witnesses) == {"x-set"}
     assert (por.states, por.executions, por.blocked_runs, por.shrunk) == (3, 1, 0, 1)
+
+
+def _dead_end_model() -> Model:
+    """a: z = 1; r = w.   x: w = 1; wait_event(z == 1)."""
+    m = Model("dead-end")
+    m.var("z", 0)
+    m.var("w", 0)
+    m.thread(
+        "a",
+        [
+            step("z = 1", writes=("z",), effect=lambda s: {"z": 1}),
+            step("r = w", reads=("w",), effect=lambda s: {"r": s["w"]}),
+        ],
+        locals={"r": 0},
+    )
+    m.thread(
+        "x",
+        [
+            step("w = 1", writes=("w",), effect=lambda s: {"w": 1}),
+            await_("wait z == 1", lambda s: s["z"] == 1, reads=("z",)),
+        ],
+    )
+    return m
+
+
+def _whole_futures(comp: Compiled, *, collect_finals: bool = False) -> Exploration:
+    search = Search(comp, check=True, collect_finals=collect_finals)
+    search.walker.guard_slots = ()  # no guard values known: futures are never cut
+    return search.run()
+
+
+def test_dead_end_successor_is_not_entered() -> None:
+    """The model of _dead_end_model, no properties.
+
+    Interleavings: C(4,2) = 6 orders of the two chains, less x-x-a-a (x cannot pass
+    its wait before z = 1): 5. Dependent pairs: z = 1 / the wait, r = w / w = 1, so
+    2 traces (r = w before or after w = 1). At the start each first step conflicts
+    with the other thread's future, so the persistent set is {a, x}; a runs first
+    and its subtree makes both runs. Then x's 'w = 1' leads to a state where a is
+    the only enabled thread and is asleep (z = 1 commutes with w = 1): every run from
+    there is one already made. That successor is fired but not entered: no pruned
+    run, one state fewer than the search that enters it and prunes it.
+    """
+    m = _dead_end_model()
+    assert counts(m) == (5, 2, 2)
+    comp = compile_model(m)
+    por = _whole_futures(comp, collect_finals=True)
+    assert (por.executions, por.blocked_runs, por.looked_ahead) == (2, 0, 1)
+    full = explore(comp, reduction="none", collect_finals=True)
+    assert por.finals == full.finals
+    # the start, 'z = 1', then 3 new states on each run; the state after 'w = 1'
+    # alone (w == 1, z == 0) would be the 9th
+    assert por.states == 8
+
+
+def test_dead_end_successor_is_entered_when_a_property_reads_its_write() -> None:
+    """Same model, with 'always not (w == 1 and z == 0)': that state, reached only by
+    x's first step from the start, violates it. The step writes w, which the
+    property reads, so the successor is entered (pruned after the check) and the
+    violation is found; skipping it would report 'holds'."""
+    m = _dead_end_model()
+    m.always(
+        "order", "w set only after z", lambda s: not (s["w"] == 1 and s["z"] == 0), reads=("w", "z")
+    )
+    por = _whole_futures(compile_model(m))
+    assert set(por.violations) == {"order"}
+    assert por.looked_ahead == 0

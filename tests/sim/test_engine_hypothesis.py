@@ -97,7 +97,12 @@ def compile_ops(ops: list[Any]) -> list[Instr]:
     return out
 
 
-def build(progs: list[list[Any]], inv: tuple[str, int], end: tuple[str, int]) -> Model:
+def build(
+    progs: list[list[Any]],
+    inv: tuple[str, int],
+    end: tuple[str, int],
+    pair: tuple[str, int, str, int] | None = None,
+) -> Model:
     m = Model("random")
     for v in VARS:
         m.var(v, 0)
@@ -111,6 +116,16 @@ def build(progs: list[list[Any]], inv: tuple[str, int], end: tuple[str, int]) ->
     m.at_end("end", f"{ev} != {ec}", lambda s: s[ev] != ec, reads=(ev,))
     m.sometimes("reach", f"{ev} == {ec}", lambda s: s[ev] == ec, reads=(ev,))
     m.assertion("step-ok", "asserted steps hold")
+    if pair is not None:
+        # over two variables: independent writes to them give states that tell the
+        # writes' orders apart, which a one-variable property cannot
+        pv, pc, qv, qc = pair
+        m.always(
+            "pair",
+            f"not ({pv} == {pc} and {qv} == {qc})",
+            lambda s: not (s[pv] == pc and s[qv] == qc),
+            reads=(pv, qv),
+        )
     return m
 
 
@@ -160,11 +175,15 @@ def brute(model: Model) -> tuple[set[str], set[str], set[State]]:
     progs=st.lists(program, min_size=2, max_size=3),
     inv=st.tuples(var, const),
     end=st.tuples(var, const),
+    pair=st.tuples(var, const, var, const),
 )
 def test_reduced_search_matches_brute_force(
-    progs: list[list[Any]], inv: tuple[str, int], end: tuple[str, int]
+    progs: list[list[Any]],
+    inv: tuple[str, int],
+    end: tuple[str, int],
+    pair: tuple[str, int, str, int],
 ) -> None:
-    model = build(progs, inv, end)
+    model = build(progs, inv, end, pair)
     violated, reached, finals = brute(model)
     comp = compile_model(model)
     m = Machine(comp)
