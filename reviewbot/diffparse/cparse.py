@@ -32,6 +32,30 @@ _ANNOTATIONS = re.compile(
 WRAP_NAME = "__reviewbot_fragment"
 
 
+# Words followed by "(" in C that never name a function being defined or called:
+# keywords, and the branch-hint macros that wrap conditions.
+KEYWORDS = frozenset(
+    [
+        "if",
+        "for",
+        "while",
+        "switch",
+        "return",
+        "sizeof",
+        "typeof",
+        "__typeof__",
+        "do",
+        "else",
+        "case",
+        "goto",
+        "defined",
+        "likely",
+        "unlikely",
+        "__builtin_expect",
+    ]
+)
+
+
 @dataclass(frozen=True)
 class ParsedSide:
     """A parsed function side; rows of ``tree`` map back to real file lines."""

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from reviewbot.diffparse.cparse import KEYWORDS
 from reviewbot.model import Recovered
 
 _FILE_START = re.compile(r"^(?:diff --git |--- (?:a/|/dev/null)|Index: )")
@@ -29,26 +30,6 @@ _DEF = re.compile(
     r"[A-Za-z_]\w*[\s*]+\**([A-Za-z_]\w*)\s*\([^;(){}]*\)\s*(?:[-+]\s*)?\{"
 )
 _CALL = re.compile(r"\b([A-Za-z_]\w*)\((?![-+]\))")  # code writes "f(x)", prose "word (x)"
-KEYWORDS = frozenset(
-    [
-        "if",
-        "for",
-        "while",
-        "switch",
-        "return",
-        "sizeof",
-        "typeof",
-        "do",
-        "else",
-        "case",
-        "goto",
-        "__typeof__",
-        "defined",
-        "unlikely",
-        "likely",
-        "__builtin_expect",
-    ]
-)
 
 
 @dataclass(frozen=True)

@@ -13,27 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from reviewbot.diffparse.cparse import brace_balance
+from reviewbot.diffparse.cparse import KEYWORDS, brace_balance
 
-_KEYWORDS = frozenset(
-    [
-        "if",
-        "for",
-        "while",
-        "switch",
-        "return",
-        "sizeof",
-        "typeof",
-        "do",
-        "else",
-        "case",
-        "goto",
-        "defined",
-        "__typeof__",
-        "likely",
-        "unlikely",
-    ]
-)
 _HEAD = re.compile(r"^(?:[A-Za-z_][\w\s\*]*?[\s\*])?\**([A-Za-z_]\w*)\s*\(")
 _TOPLEVEL = re.compile(r"^(?:/\*\*|static\b|struct\s+\w+\s*\{|EXPORT_SYMBOL|MODULE_|#define\b)")
 _TOPLEVEL_DECL = re.compile(
@@ -54,7 +35,7 @@ class SideLine:
 def hint_name(section: str) -> str | None:
     """The function named by a ``@@`` section header, if it names one."""
     m = _HEAD.match(section.strip())
-    if not m or m.group(1) in _KEYWORDS:
+    if not m or m.group(1) in KEYWORDS:
         return None
     before = section[: m.start(1)]
     if "=" in before:
@@ -68,7 +49,7 @@ def header_at(lines: list[SideLine], i: int) -> tuple[str, int] | None:
     if not first or (first[0].isspace() and not lines[i].repaired):
         return None  # kernel definitions start at column 0
     m = _HEAD.match(first.strip() if lines[i].repaired else first)
-    if not m or m.group(1) in _KEYWORDS or "=" in first[: m.start(1)]:
+    if not m or m.group(1) in KEYWORDS or "=" in first[: m.start(1)]:
         return None
     if first.rstrip().endswith(";"):
         return None
