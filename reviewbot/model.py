@@ -11,7 +11,7 @@ boundary: everything that crosses a stage is one of these types. Fields may be a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 Severity = Literal["info", "warning", "error"]
 LineKind = Literal["context", "added", "removed"]
@@ -347,3 +347,17 @@ class CheckOptions:
     always: bool = False  # draft even with no findings
     summary: bool = False  # one reply to the cover letter per series
     extra: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+
+class RunLike(Protocol):
+    """What output stages need of a check run (``reviewbot.pipeline.CheckRun``);
+    a protocol so that renderers need not import the pipeline."""
+
+    @property
+    def reports(self) -> tuple[PatchReport, ...]: ...
+
+    @property
+    def series(self) -> tuple[Series, ...]: ...
+
+    @property
+    def diagnostics(self) -> tuple[Diagnostic, ...]: ...

@@ -8,7 +8,7 @@ removes or renames a key bumps ``version``, additions do not. Output is determin
 from __future__ import annotations
 
 import json
-from typing import Any, Protocol
+from typing import Any
 
 from reviewbot.model import (
     Diagnostic,
@@ -16,24 +16,13 @@ from reviewbot.model import (
     Finding,
     PatchReport,
     PropertyResult,
-    Series,
+    RunLike,
     SimResult,
     TraceStep,
 )
 
 SCHEMA = "reviewbot-check"
 VERSION = 1
-
-
-class RunLike(Protocol):
-    @property
-    def reports(self) -> tuple[PatchReport, ...]: ...
-
-    @property
-    def series(self) -> tuple[Series, ...]: ...
-
-    @property
-    def diagnostics(self) -> tuple[Diagnostic, ...]: ...
 
 
 def _diag(d: Diagnostic) -> dict[str, Any]:

@@ -19,7 +19,8 @@ from reviewbot.errors import InputError, UsageError
 from reviewbot.model import Address, CheckOptions
 
 if TYPE_CHECKING:
-    from reviewbot.render.drafts import Draft, RunLike
+    from reviewbot.model import RunLike
+    from reviewbot.render.drafts import Draft
 
 FORMATS = ("text", "email", "json", "b4", "terse")
 SEVERITIES = ("info", "warning", "error")

@@ -15,7 +15,7 @@ from reviewbot.render import labels
 from reviewbot.render.headers import clean
 
 if TYPE_CHECKING:
-    from reviewbot.render.drafts import RunLike
+    from reviewbot.model import RunLike
 
 _ORDER = {"pass": 0, "warn": 1, "fail": 2}
 

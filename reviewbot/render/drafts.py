@@ -11,23 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from typing import Protocol
 
-from reviewbot.model import Address, Diagnostic, PatchReport, Series
+from reviewbot.model import Address, RunLike
 from reviewbot.render import headers
-
-
-class RunLike(Protocol):
-    """What the renderers need of ``reviewbot.pipeline.CheckRun``."""
-
-    @property
-    def reports(self) -> tuple[PatchReport, ...]: ...
-
-    @property
-    def series(self) -> tuple[Series, ...]: ...
-
-    @property
-    def diagnostics(self) -> tuple[Diagnostic, ...]: ...
 
 
 @dataclass(frozen=True)

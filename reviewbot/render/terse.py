@@ -14,7 +14,7 @@ from reviewbot.model import Finding
 from reviewbot.render import labels
 
 if TYPE_CHECKING:
-    from reviewbot.render.drafts import RunLike
+    from reviewbot.model import RunLike
 
 
 def line(f: Finding) -> str:

@@ -14,7 +14,7 @@ from reviewbot.render import labels
 from reviewbot.render.headers import clean
 
 if TYPE_CHECKING:
-    from reviewbot.render.drafts import RunLike
+    from reviewbot.model import RunLike
 
 _VERDICT_WIDTH = 12
 
