@@ -239,9 +239,10 @@ class TraceStep:
 class SimStats:
     states: int
     transitions: int
-    executions: int
+    executions: int  # every execution explored: complete runs plus pruned prefixes
     seconds: float
     complete: bool  # False for bounded/random/budget-exhausted runs
+    pruned: int = 0  # of ``executions``: prefixes cut by the sleep sets (or a cycle)
 
 
 @dataclass(frozen=True)

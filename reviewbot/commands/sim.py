@@ -152,13 +152,21 @@ def register(app: typer.Typer) -> None:
         fmt: str = typer.Option("text", "--format", help="text or json"),
         width: int = typer.Option(78, "--width", help="trace width in columns", min=40),
     ) -> int:
-        """Re-run one recorded interleaving and draw it."""
+        """Re-run one recorded interleaving and draw it.
+
+        Exit status: 0 no safety property violated; 1 one is; 2 error, including a
+        string made against a different version of the scenario (its model digest, the
+        last field, differs). A string without a digest replays with a warning."""
         from reviewbot.sim.cli_render import replay_json, replay_text
         from reviewbot.sim.replaying import replay_full
 
-        headers, steps, failed = replay_full(scenario, replay)
-        if _formats(fmt) == "json":
-            typer.echo(json.dumps(replay_json(scenario, replay, steps, failed), indent=2))
+        fmt = _formats(fmt)
+        done = replay_full(scenario, replay)
+        if done.warning:
+            typer.echo(f"reviewbot: {done.warning}", err=True)
+        if fmt == "json":
+            payload = replay_json(scenario, replay, done.steps, done.failed)
+            typer.echo(json.dumps(payload, indent=2))
         else:
-            typer.echo(replay_text(headers, steps, failed, width), nl=False)
-        return 1 if failed else 0
+            typer.echo(replay_text(done.headers, done.steps, done.failed, width), nl=False)
+        return 1 if done.failed else 0

@@ -35,17 +35,11 @@ def run(scenario: str, knobs: Mapping[str, str], *, budget_states: int = 2_000_0
 
 
 def replay(scenario: str, replay: str) -> tuple[TraceStep, ...]:
-    """The steps a replay string encodes, re-run on the scenario it names."""
-    from reviewbot.errors import UsageError
-    from reviewbot.sim import registry
-    from reviewbot.sim import schedule as codec
-    from reviewbot.sim.compile import compile_model
+    """The steps a replay string encodes, re-run on the scenario it names (refused if
+    the string was made against another version of the model: see replaying.load)."""
+    from reviewbot.sim import replaying
     from reviewbot.sim.result import steps_of
 
-    name, knobs, schedule = codec.decode(replay)
-    if name != scenario:
-        raise UsageError(f"replay string is for scenario {name!r}, not {scenario!r}")
-    spec = registry.get(scenario)
-    full = spec.resolve(knobs)
-    steps, _state = steps_of(compile_model(spec.build(full)), schedule)
+    comp, r, _warning = replaying.load(scenario, replay)
+    steps, _state = steps_of(comp, list(r.schedule))
     return tuple(steps)

@@ -89,6 +89,7 @@ def _stats(result: SimResult) -> dict[str, Any]:
         "states": s.states,
         "transitions": s.transitions,
         "executions": s.executions,
+        "pruned": s.pruned,
         "seconds": s.seconds,
         "complete": s.complete,
     }
@@ -127,8 +128,9 @@ def run_text(result: SimResult, expected: Mapping[str, str], width: int = 78) ->
     knobs = " ".join(f"{k}={v}" for k, v in result.knobs)
     out = [
         f"{result.scenario}  {knobs}".rstrip(),
-        f"  {s.states} states, {s.transitions} transitions, {s.executions} executions, "
-        f"{s.seconds:.3f}s, {'complete' if s.complete else 'INCOMPLETE'}",
+        f"  {s.states} states, {s.transitions} transitions, {s.seconds:.3f}s, "
+        f"{'complete' if s.complete else 'INCOMPLETE'}",
+        f"  {s.executions} executions explored, {s.pruned} of them pruned before the end",
         "",
     ]
     for p in result.properties:

@@ -9,7 +9,8 @@ from typing import Any
 from reviewbot.errors import UsageError
 from reviewbot.model import PropertyResult, SimResult, SimStats, TraceStep
 from reviewbot.sim import schedule as codec
-from reviewbot.sim.compile import Compiled, State
+from reviewbot.sim.compile import BOUND, Compiled, State
+from reviewbot.sim.digest import model_digest
 from reviewbot.sim.engine import Machine
 from reviewbot.sim.explore import Exploration
 
@@ -45,12 +46,7 @@ def steps_of(comp: Compiled, schedule: Sequence[int]) -> tuple[list[TraceStep], 
     state = comp.init
     out: list[TraceStep] = []
     for i, t in enumerate(schedule):
-        if t >= len(comp.thread_names) or not m.enabled(state, t):
-            who = comp.thread_names[t] if t < len(comp.thread_names) else f"#{t}"
-            raise UsageError(
-                f"replay step {i + 1}: thread {who} cannot run there",
-                hint="the replay string belongs to another version of this scenario",
-            )
+        _check_fits(comp, m, state, schedule, i)
         op = comp.ops[t][state[comp.pc_slot[t]]]
         new, _fails = m.fire(state, t)
         scope = comp.scopes[t]
@@ -67,6 +63,35 @@ def steps_of(comp: Compiled, schedule: Sequence[int]) -> tuple[list[TraceStep], 
         out.append(TraceStep(comp.thread_names[t], _label(op.label, new, scope), tuple(changes)))
         state = new
     return out, state
+
+
+def _check_fits(comp: Compiled, m: Machine, state: State, schedule: Sequence[int], i: int) -> None:
+    """UsageError, in one line, unless thread ``schedule[i]`` can take a step in ``state``."""
+    t = schedule[i]
+    n = len(comp.thread_names)
+    if t < n and m.enabled(state, t):
+        return
+    where = f"replay step {i + 1} of {len(schedule)}"
+    hint = "the schedule does not fit the scenario's model as it is now"
+    if not any(m.enabled(state, u) for u in range(n)):
+        done = all(m.finished(state, u) for u in range(n))
+        over = "every thread has stopped" if done else "every thread is blocked or stopped"
+        raise UsageError(f"{where}: schedule too long, after {i} steps {over}", hint=hint)
+    if t >= n:
+        raise UsageError(
+            f"{where}: there is no thread {codec.encode_schedule([t])}, the scenario has "
+            f"{n} (A-{codec.encode_schedule([n - 1])})",
+            hint=hint,
+        )
+    who = comp.thread_names[t]
+    pc = state[comp.pc_slot[t]]
+    if pc == BOUND:
+        why = "stopped at a loop bound"
+    elif pc < 0:
+        why = "has already returned"
+    else:
+        why = f"is blocked at {comp.ops[t][pc].label!r}"
+    raise UsageError(f"{where}: thread {who} cannot run, it {why}", hint=hint)
 
 
 def property_events(comp: Compiled, schedule: list[int]) -> list[tuple[int, str, str]]:
@@ -91,6 +116,7 @@ def property_events(comp: Compiled, schedule: list[int]) -> list[tuple[int, str,
     state = comp.init
     on_state(-1, state)
     for i, t in enumerate(schedule):
+        _check_fits(comp, m, state, schedule, i)
         state, fails = m.fire(state, t)
         for f in fails:
             desc = next(p.description for p in comp.props if p.name == f)
@@ -118,6 +144,7 @@ def build(
     schedules: Mapping[str, list[int]],
 ) -> SimResult:
     props: list[PropertyResult] = []
+    digest = model_digest(comp)  # ties every replay string to this model's structure
     # the search's own first-found runs, used when the shortest-run search ran out
     fallback = {**ex.violations, **ex.witnesses} if ex.paths_valid else {}
     for p in comp.props:
@@ -139,7 +166,7 @@ def build(
                 note = notes.get(p.name, f"<-- {p.description}")
                 steps[-1] = TraceStep(last.thread, last.label, last.changes, note)
             trace = tuple(steps)
-            replay = codec.encode(scenario, knobs, sched)
+            replay = codec.encode(scenario, knobs, sched, digest)
         props.append(PropertyResult(p.name, p.kind, p.description, verdict, trace, replay))  # type: ignore[arg-type]
     return SimResult(
         scenario=scenario,
@@ -149,8 +176,9 @@ def build(
         stats=SimStats(
             states=ex.states,
             transitions=ex.transitions,
-            executions=ex.complete_runs,  # complete runs: one per trace explored
+            executions=ex.executions,
             seconds=round(ex.seconds, 6),
             complete=ex.complete,
+            pruned=ex.executions - ex.complete_runs,
         ),
     )

@@ -15,11 +15,12 @@ from reviewbot.errors import UsageError
 from reviewbot.model import SimResult
 from reviewbot.sim import examples, registry
 from reviewbot.sim.compile import compile_model
+from reviewbot.sim.digest import model_digest
 from reviewbot.sim.dsl import Model, ModelError, step
 from reviewbot.sim.explore import explore
 from reviewbot.sim.registry import ScenarioSpec, Variant
 from reviewbot.sim.runner import simulate
-from reviewbot.sim.schedule import decode, decode_schedule, encode, encode_schedule
+from reviewbot.sim.schedule import Replay, decode_schedule, encode, encode_schedule, parse
 from reviewbot.sim.trace import render_columns
 
 
@@ -66,12 +67,13 @@ def test_schedule_codec_round_trips() -> None:
     for sched in ([], [0], [0, 0, 0, 1, 0, 0], [2, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]):
         assert decode_schedule(encode_schedule(sched)) == sched
     assert encode_schedule([0, 0, 0, 1, 0, 0]) == "A3BA2"
-    text = encode("s", {"b": "2", "a": "1"}, [1, 1, 0])
-    assert text == "s:a=1,b=2:B2A"
-    assert decode(text) == ("s", {"a": "1", "b": "2"}, [1, 1, 0])
-    for bad in ("nocolons", "s:a:A", "s::a1", "s::A0"):
+    text = encode("s", {"b": "2", "a": "1"}, [1, 1, 0], "0123abcdef")
+    assert text == "s:a=1,b=2:B2A:0123abcdef"
+    assert parse(text) == Replay("s", (("a", "1"), ("b", "2")), (1, 1, 0), "0123abcdef")
+    assert parse("s:a=1,b=2:B2A") == Replay("s", (("a", "1"), ("b", "2")), (1, 1, 0), "")
+    for bad in ("nocolons", "s:a:A", "s::a1", "s::A0", "s::A:XYZ", "s::A:0123abcdef:x"):
         with pytest.raises(UsageError):
-            decode(bad)
+            parse(bad)
 
 
 def test_counterexample_is_shortest_then_fewest_preemptions(fake_registry: None) -> None:
@@ -83,7 +85,8 @@ def test_counterexample_is_shortest_then_fewest_preemptions(fake_registry: None)
     assert [s.thread for s in p.trace] == ["setattr", "writeback", "writeback", "setattr"]
     assert p.trace[-1].note == "<-- concurrent flag updates never lose a bit"
     assert p.trace[-1].changes == (("flags", "1"),)
-    assert p.replay == "toy-flags:atomic=no:AB2A"
+    digest = model_digest(compile_model(examples.flags_rmw(atomic=False)))
+    assert p.replay == f"toy-flags:atomic=no:AB2A:{digest}"
     assert res.threads == ("CPU0 (setattr)", "CPU1 (writeback)")
     assert res.verdict == "violated" and res.stats.complete
 
@@ -98,7 +101,7 @@ def test_replay_round_trips(fake_registry: None) -> None:
             ]
     with pytest.raises(UsageError):
         sim.replay("toy-abba", res.properties[1].replay)  # names another scenario
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError, match=r"step 3 of 5: thread setattr .* already returned"):
         sim.replay("toy-flags", "toy-flags:atomic=no:AAAAA")  # A has only 2 steps
 
 
