@@ -13,7 +13,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from reviewbot.sim.dsl import Done, If, Instr, Model, ModelError, Property, Step, Value, While
+from reviewbot.sim.dsl import (
+    AllOf,
+    Done,
+    If,
+    Instr,
+    Model,
+    ModelError,
+    Property,
+    Step,
+    Value,
+    While,
+)
 
 DONE = -1  # the thread returned
 BOUND = -2  # a while_ loop exceeded its bound: the run is incomplete
@@ -36,6 +47,9 @@ class Op:
     else_pc: int = DONE
     counter: int = -1  # state slot of a while_ iteration counter
     bound: int = 0
+    # a guarded step: the read mask of each part of its guard (dsl.AllOf), or of the
+    # whole step for a plain guard
+    guard_parts: tuple[int, ...] = ()
 
 
 @dataclass
@@ -76,6 +90,17 @@ class _Builder:
         self.ops: list[Op | None] = []
         self.extra_locals: list[tuple[str, Value]] = []
 
+    def _parts(self, guard: AllOf, ins: Step, what: str) -> tuple[int, ...]:
+        out = []
+        for _pred, reads in guard.parts:
+            extra = [n for n in reads if n not in ins.reads]
+            if extra:
+                raise ModelError(
+                    f"{what}: a guard part reads {', '.join(extra)}, not in the step's reads"
+                )
+            out.append(_mask(reads, self.shared, self.scope, what))
+        return tuple(out)
+
     def emit(self, prog: tuple[Instr, ...]) -> None:
         """Append ``prog``; control falls through to whatever is appended next."""
         for ins in prog:
@@ -86,7 +111,23 @@ class _Builder:
         if isinstance(ins, Step):
             r = _mask(ins.reads, self.shared, self.scope, f"{where} step {ins.label!r}")
             w = _mask(ins.writes, self.shared, self.scope, f"{where} step {ins.label!r}")
-            self.ops.append(Op("step", ins.label, r, w, False, step=ins, then_pc=len(self.ops) + 1))
+            parts: tuple[int, ...] = ()
+            if isinstance(ins.guard, AllOf):
+                parts = self._parts(ins.guard, ins, f"{where} step {ins.label!r}")
+            elif ins.guard is not None:
+                parts = (r,)
+            self.ops.append(
+                Op(
+                    "step",
+                    ins.label,
+                    r,
+                    w,
+                    False,
+                    step=ins,
+                    then_pc=len(self.ops) + 1,
+                    guard_parts=parts,
+                )
+            )
         elif isinstance(ins, Done):
             self.ops.append(Op("jump", "return", 0, 0, True, then_pc=DONE))
         elif isinstance(ins, If):
@@ -252,6 +293,8 @@ def _fn_key(fn: Any) -> Any:
     """What makes two lambdas behave alike: code, default arguments, closure values."""
     if fn is None:
         return None
+    if isinstance(fn, AllOf):
+        return ("all_of", tuple((_fn_key(p), reads) for p, reads in fn.parts))
     cells = tuple(c.cell_contents for c in (getattr(fn, "__closure__", None) or ()))
     return (getattr(fn, "__code__", fn), getattr(fn, "__defaults__", None), cells)
 

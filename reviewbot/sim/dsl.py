@@ -15,6 +15,8 @@ A model is shared state + named threads + named properties.
       ``s.check("prop", ok)`` inside an effect does the same mid-step; such a step
       must still name the property: ``asserts={"prop": None}``.
   ``await_(label, cond, reads=...)``     block until ``cond(s)`` (wait_var_event, ...)
+      A guard or condition that is a conjunction may be written ``all_of((pred, reads),
+      ...)``: the explorer then knows which part keeps the step blocked (smaller sets).
   ``lock(var)`` / ``unlock(var)``        a sleeping lock held in the bool ``var``
   ``if_(cond, then, else_, reads=)``     a branch. Reading shared variables makes the
       test its own step (shown in traces as ``label``); a test on locals only is free.
@@ -138,6 +140,31 @@ class Done:
 
 
 Instr = Step | If | While | Done
+
+
+@dataclass(frozen=True)
+class AllOf:
+    """A guard that holds when every part holds, each part naming what it reads.
+
+    A step waiting on ``A and B`` stays blocked while either is false. Told the parts
+    apart, the explorer sees that a false part nobody else can change keeps the step
+    blocked, even if other threads write what the other parts read
+    (reviewbot.sim.futures); one opaque guard counts every variable it reads.
+    Build with all_of(); every part's reads must be among the step's reads.
+    """
+
+    parts: tuple[tuple[Pred, tuple[str, ...]], ...]
+
+    def __call__(self, s: View) -> bool:
+        return all(pred(s) for pred, _reads in self.parts)
+
+
+def all_of(*parts: tuple[Pred, Iterable[str] | str]) -> AllOf:
+    """A guard made of parts ``(pred, reads)``: ``guard=all_of((lambda s: not s["a"],
+    "a"), (lambda s: not s["b"], "b"))`` blocks until both a and b are clear."""
+    if not parts:
+        raise ModelError("all_of() needs at least one part")
+    return AllOf(tuple((pred, _names(reads)) for pred, reads in parts))
 
 
 def _names(names: Iterable[str] | str) -> tuple[str, ...]:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from reviewbot.sim.compile import BOUND, Compiled, State, settle
-from reviewbot.sim.dsl import ModelError
+from reviewbot.sim.dsl import AllOf, ModelError
 
 
 class StepView:
@@ -126,6 +126,11 @@ class Machine:
             raise self._blame(t, state, exc) from exc
         if self.check:
             self._verify(t, f"guard of {op.label!r}", view, op.reads, 0)
+            guard = op.step.guard
+            if isinstance(guard, AllOf):  # the explorer trusts each part's own reads
+                for (pred, _reads), mask in zip(guard.parts, op.guard_parts, strict=True):
+                    pred(view)
+                    self._verify(t, f"guard part of {op.label!r}", view, mask, 0)
         return ok
 
     def finished(self, state: State, t: int) -> bool:

@@ -40,7 +40,7 @@ from typing import Any, Literal
 from reviewbot.sim.compile import Compiled, State, _mask, _targets
 from reviewbot.sim.dsl import ModelError
 from reviewbot.sim.engine import Machine
-from reviewbot.sim.futures import FutureWalker
+from reviewbot.sim.futures import Cache, FutureWalker
 
 Reduction = Literal["por", "sleep", "none"]
 
@@ -222,7 +222,7 @@ class Search:
             if cut is None:
                 cut = self.ample_cut_memo[gkey] = [False] * len(enabled)
             seen.cut = cut
-        guard_cache: dict[tuple[int, int], bool] = {}
+        guard_cache: Cache = {}
         for i, seed in enumerate(enabled):
             if best_cost < 2 << 8:
                 break

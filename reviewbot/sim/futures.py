@@ -6,8 +6,12 @@ step (a lock another CPU holds, a wait_var_event() nobody has signalled) cannot 
 past it until someone writes what the step's guard reads. When nobody outside the
 candidate set can write those variables before the set moves, the future stops there.
 
+A guard written as parts (dsl.all_of) is looked at part by part: the step stays
+blocked while one part is false and nobody outside writes what that part reads (a
+necessary enabling condition, in stubborn-set terms), whatever happens to the others.
+
 Soundness, by induction along any run of threads outside the set: the first op to
-run past such a step would need the guard to have flipped, i.e. an earlier write to
+run past such a step would need the part to have flipped, i.e. an earlier write to
 its variables, either by the thread itself on the way (excluded: ``path`` writes), or
 by another outside thread within its own future (excluded: ``others``). Guards that
 read locals are never used to cut (a thread changes its locals on the way).
@@ -18,9 +22,10 @@ from __future__ import annotations
 from typing import Any
 
 from reviewbot.sim.compile import Compiled, State, _targets
-from reviewbot.sim.dsl import ModelError
+from reviewbot.sim.dsl import AllOf, ModelError
 
-Checks = tuple[tuple[int, int, bool], ...]  # (thread, pc, blocked) guard outcomes
+Checks = tuple[tuple[int, int, int, bool], ...]  # (thread, pc, part, false) outcomes
+Cache = dict[tuple[int, int, int], bool]  # (thread, pc, part) -> part is false now
 
 _WALK_LIMIT = 400  # (pc, path-writes) pairs per thread before giving up on cutting
 
@@ -47,8 +52,8 @@ class FutureWalker:
         guard_mask = 0
         for ops in comp.ops:
             for op in ops:
-                if op.step is not None and op.step.guard is not None:
-                    guard_mask |= op.reads
+                for part in op.guard_parts:
+                    guard_mask |= part
         # the shared variables guards read: cut futures depend on their values
         self.guard_slots = tuple(i for i in range(comp.nshared) if guard_mask >> i & 1)
         self.view = _SharedOnly(comp.shared_index, comp.init)
@@ -56,55 +61,47 @@ class FutureWalker:
         self.memo: dict[tuple[Any, ...], list[tuple[Checks, dict[int, tuple[int, int]]]]] = {}
         self.walks: dict[tuple[int, int, int], list[tuple[Checks, tuple[int, int]]]] = {}
         # per thread and pc, precomputed for _walk: (reads, writes, successor pcs,
-        # whether the op is a guarded step)
+        # read mask of each part of the guard; empty for an op that cannot block)
         self.table = [
-            [
-                (
-                    op.reads,
-                    op.writes,
-                    _targets(op),
-                    op.step is not None and op.step.guard is not None,
-                )
-                for op in ops
-            ]
-            for ops in comp.ops
+            [(op.reads, op.writes, _targets(op), op.guard_parts) for op in ops] for ops in comp.ops
         ]
 
-    def _blocked(self, state: State, t: int, pc: int, cache: dict[tuple[int, int], bool]) -> bool:
-        key = (t, pc)
+    def _false(self, state: State, t: int, pc: int, i: int, cache: Cache) -> bool:
+        """Whether part ``i`` of the guard of thread ``t``'s op at ``pc`` is false."""
+        key = (t, pc, i)
         hit = cache.get(key)
         if hit is None:
             step = self.comp.ops[t][pc].step
             assert step is not None and step.guard is not None
+            guard = step.guard
+            pred = guard.parts[i][0] if isinstance(guard, AllOf) else guard
             try:
                 view = self.view
                 view.vals = state
-                hit = not step.guard(view)
+                hit = not pred(view)
             except (LookupError, ModelError):
                 hit = False  # reads a local (or something odd): cannot cut here
             cache[key] = hit
         return hit
 
-    def walk(
-        self, state: State, t: int, others: int, cache: dict[tuple[int, int], bool]
-    ) -> tuple[int, int]:
+    def walk(self, state: State, t: int, others: int, cache: Cache) -> tuple[int, int]:
         """(reads, writes) of what thread ``t`` may run while only threads writing at
         most ``others`` run besides it."""
         return self._walk_checked(state, t, others, cache)[0]
 
-    def _agrees(self, state: State, checks: Checks, cache: dict[tuple[int, int], bool]) -> bool:
-        """Whether every recorded guard check (thread, pc, blocked) comes out the same."""
-        for t, pc, out in checks:
-            hit = cache.get((t, pc))
+    def _agrees(self, state: State, checks: Checks, cache: Cache) -> bool:
+        """Whether every recorded guard check (thread, pc, part, false) comes out the same."""
+        for t, pc, i, out in checks:
+            hit = cache.get((t, pc, i))
             if hit is None:
-                hit = self._blocked(state, t, pc, cache)
+                hit = self._false(state, t, pc, i, cache)
             if hit is not out:
                 return False
         return True
 
     def _walk_checked(
-        self, state: State, t: int, others: int, cache: dict[tuple[int, int], bool]
-    ) -> tuple[tuple[int, int], tuple[tuple[int, int, bool], ...]]:
+        self, state: State, t: int, others: int, cache: Cache
+    ) -> tuple[tuple[int, int], Checks]:
         """walk() and the guard checks it depended on.
 
         A walk depends on the state only through its start pc and the outcomes of the
@@ -121,7 +118,7 @@ class FutureWalker:
         for checks, result in entries:
             if self._agrees(state, checks, cache):
                 return result, checks
-        rec: list[tuple[int, int, bool]] = []
+        rec: list[tuple[int, int, int, bool]] = []
         result = self._walk(state, t, start, others, cache, rec=rec)
         checks = tuple(rec)
         entries.append((checks, result))
@@ -133,9 +130,9 @@ class FutureWalker:
         t: int,
         start: int,
         others: int,
-        cache: dict[tuple[int, int], bool],
+        cache: Cache,
         *,
-        rec: list[tuple[int, int, bool]],
+        rec: list[tuple[int, int, int, bool]],
     ) -> tuple[int, int]:
         table = self.table[t]
         reads = writes = 0
@@ -149,11 +146,18 @@ class FutureWalker:
             seen.add(item)
             if len(seen) > _WALK_LIMIT:
                 return self.comp.future[t][start]
-            r, w, targets, guarded = table[pc]
-            if guarded and not r & (others | path):
-                blocked = self._blocked(state, t, pc, cache)
-                rec.append((t, pc, blocked))
-                if blocked:
+            r, w, targets, parts = table[pc]
+            if parts:
+                stuck = False
+                for i, mask in enumerate(parts):
+                    if mask & (others | path):
+                        continue  # this part may change on the way
+                    false = self._false(state, t, pc, i, cache)
+                    rec.append((t, pc, i, false))
+                    if false:
+                        stuck = True
+                        break
+                if stuck:
                     continue  # stuck here until someone in the set moves
             reads |= r
             writes |= w
@@ -162,9 +166,7 @@ class FutureWalker:
                 todo.append((nxt, path))
         return reads, writes
 
-    def futures(
-        self, state: State, outside: list[int], cache: dict[tuple[int, int], bool]
-    ) -> dict[int, tuple[int, int]]:
+    def futures(self, state: State, outside: list[int], cache: Cache) -> dict[int, tuple[int, int]]:
         """Cut futures of the ``outside`` threads: the least fixed point, starting
         from "the others write nothing" and growing until it is consistent."""
         # depends on the state through the pcs and the outcomes of the guard checks
@@ -177,7 +179,7 @@ class FutureWalker:
         for checks, result in entries:
             if self._agrees(state, checks, cache):
                 return result
-        rec: dict[tuple[int, int, bool], None] = {}
+        rec: dict[tuple[int, int, int, bool], None] = {}
         result = self._fixpoint(state, outside, cache, rec)
         entries.append((tuple(rec), result))
         return result
@@ -186,8 +188,8 @@ class FutureWalker:
         self,
         state: State,
         outside: list[int],
-        cache: dict[tuple[int, int], bool],
-        rec: dict[tuple[int, int, bool], None],
+        cache: Cache,
+        rec: dict[tuple[int, int, int, bool], None],
     ) -> dict[int, tuple[int, int]]:
         # chaotic iteration from "nothing": walks only grow as ``others`` grows, so
         # this reaches the same least fixed point as rounds of simultaneous updates

@@ -11,7 +11,7 @@ import pytest
 
 from reviewbot.sim import examples
 from reviewbot.sim.compile import Compiled, compile_model
-from reviewbot.sim.dsl import Model, await_, lock, step, unlock
+from reviewbot.sim.dsl import Model, ModelError, all_of, await_, lock, step, unlock
 from reviewbot.sim.explore import Exploration, Search, explore
 
 
@@ -281,3 +281,96 @@ def test_lock_takers_run_first_among_a_persistent_set() -> None:
     assert ordered.finals == unordered.finals == full.finals
     assert (ordered.executions, ordered.looked_ahead) == (10, 2)
     assert (unordered.executions, unordered.looked_ahead) == (12, 4)
+
+
+def _two_folio_wait(parts: bool) -> Model:
+    """io1: wb1 = 0.   io2: x = 1; wb2 = 0.   waiter: wait wb1 == 0 && wb2 == 0; r = x.
+    The waiter's guard is one opaque predicate, or all_of() its two parts."""
+    m = Model("two-folio-wait")
+    m.var("wb1", 1)
+    m.var("wb2", 1)
+    m.var("x", 0)
+    m.thread("io1", [step("wb1 = 0", writes=("wb1",), effect=lambda s: {"wb1": 0})])
+    m.thread(
+        "io2",
+        [
+            step("x = 1", writes=("x",), effect=lambda s: {"x": 1}),
+            step("wb2 = 0", writes=("wb2",), effect=lambda s: {"wb2": 0}),
+        ],
+    )
+    guard = (
+        all_of((lambda s: s["wb1"] == 0, "wb1"), (lambda s: s["wb2"] == 0, "wb2"))
+        if parts
+        else (lambda s: s["wb1"] == 0 and s["wb2"] == 0)
+    )
+    m.thread(
+        "waiter",
+        [
+            await_("wait wb1 == 0 && wb2 == 0", guard, reads=("wb1", "wb2")),
+            step("r = x", reads=("x",), effect=lambda s: {"r": s["x"]}),
+        ],
+        locals={"r": 0},
+    )
+    return m
+
+
+@pytest.mark.parametrize(("parts", "states", "executions"), [(False, 7, 2), (True, 6, 1)])
+def test_guard_in_parts_keeps_the_set_small(parts: bool, states: int, executions: int) -> None:
+    """The model of _two_folio_wait.
+
+    Interleavings: the waiter can only run last, so the 3 orders of io1's step among
+    io2's two; 8 states (the start, 5 for io1/io2 prefixes, then the waiter's two
+    steps). All three orders are one trace (nothing io1 does touches io2).
+
+    At the start io1's write is what the waiter's guard reads. With one opaque guard
+    the explorer cannot tell whether io2's 'wb2 = 0' might wake the waiter before io1
+    moves, so io2 joins the set: io2 then runs with io1 asleep and is pruned (7
+    states, 2 executions). With the guard in parts, the part 'wb1 == 0' is false and
+    only io1 writes wb1: the waiter stays blocked until io1 moves, the set is {io1}
+    and the search makes the one run (6 states, 1 execution).
+    """
+    comp = compile_model(_two_folio_wait(parts))
+    full = explore(comp, reduction="none", collect_finals=True)
+    assert (full.states, full.complete_runs) == (8, 3)
+    assert explore(comp, reduction="sleep").complete_runs == 1
+    por = explore(comp, check=True, collect_finals=True)
+    assert (por.states, por.complete_runs, por.executions) == (states, 1, executions)
+    assert por.finals == full.finals
+
+
+def test_guard_part_must_read_what_the_step_declares() -> None:
+    m = Model("bad-part")
+    m.var("a", 0)
+    m.var("b", 0)
+    m.thread(
+        "t",
+        [
+            await_(
+                "wait",
+                all_of((lambda s: s["a"] == 0, "a"), (lambda s: s["b"] == 0, "b")),
+                reads=("a",),
+            )
+        ],
+    )
+    with pytest.raises(ModelError, match="guard part reads b"):
+        compile_model(m)
+
+
+def test_checking_mode_catches_a_part_reading_outside_its_own_reads() -> None:
+    """The part declared to read 'a' also reads 'b': the step declares both, but the
+    cut trusts each part's own reads, so checking mode must refuse it."""
+    m = Model("sneaky-part")
+    m.var("a", 0)
+    m.var("b", 0)
+    m.thread(
+        "t",
+        [
+            await_(
+                "wait",
+                all_of((lambda s: s["a"] == 0 and s["b"] == 0, "a"), (lambda s: True, "b")),
+                reads=("a", "b"),
+            )
+        ],
+    )
+    with pytest.raises(ModelError, match="guard part of 'wait' reads b"):
+        explore(compile_model(m), check=True)

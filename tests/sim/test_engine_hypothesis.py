@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reviewbot.sim.compile import State, compile_model
-from reviewbot.sim.dsl import Instr, Model, await_, if_, lock, step, unlock, while_
+from reviewbot.sim.dsl import Instr, Model, all_of, await_, if_, lock, step, unlock, while_
 from reviewbot.sim.engine import Machine
 from reviewbot.sim.explore import explore
 
@@ -28,6 +28,7 @@ simple = st.one_of(
     st.tuples(st.just("rmw"), var),
     st.tuples(st.just("read"), var),
     st.tuples(st.just("await"), var, const),
+    st.tuples(st.just("await2"), var, const, var, const),
     st.tuples(st.just("assert"), var, const),
     st.tuples(st.just("poll"), var, const),
 )
@@ -58,6 +59,18 @@ def compile_ops(ops: list[Any]) -> list[Instr]:
         elif kind == "await":
             _, v, c = o
             out.append(await_(f"wait {v} == {c}", lambda s, v=v, c=c: s[v] == c, reads=(v,)))
+        elif kind == "await2":  # a guard in parts: the explorer cuts futures per part
+            _, v, c, w, d = o
+            out.append(
+                await_(
+                    f"wait {v} == {c} && {w} == {d}",
+                    all_of(
+                        (lambda s, v=v, c=c: s[v] == c, v),
+                        (lambda s, w=w, d=d: s[w] == d, w),
+                    ),
+                    reads=(v, w),
+                )
+            )
         elif kind == "poll":  # while (v != c) cpu_relax(); at most twice, then give up
             _, v, c = o
             out.append(

@@ -146,7 +146,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from reviewbot.sim.dsl import Instr, Model, await_, if_, step
+from reviewbot.sim.dsl import Instr, Model, all_of, await_, if_, step
 from reviewbot.sim.registry import ScenarioSpec, Variant
 from reviewbot.sim.world import (
     I_RWSEM,
@@ -188,7 +188,7 @@ def _writer(k: Mapping[str, str]) -> list[Instr]:
                 + f"netfs_perform_write(): {f} = {DATA[i]}, dirty",
                 reads=lock_vars,
                 writes=(*lock_vars, f"{f}.data", f"{f}.dirty"),
-                guard=lambda s, lv=lock_vars: not any(s[v] for v in lv),
+                guard=all_of(*((lambda s, v=v: not s[v], v) for v in lock_vars)),
                 effect=begin,
                 show=(f"{f}.data", f"{f}.dirty"),
             )
@@ -295,7 +295,10 @@ def _getattr(k: Mapping[str, str]) -> list[Instr]:
                 [
                     await_(
                         "filemap_invalidate_inode(): wait writeback, drop clean folios",
-                        lambda s: not s["folio1.writeback"] and not s["folio2.writeback"],
+                        all_of(
+                            (lambda s: not s["folio1.writeback"], "folio1.writeback"),
+                            (lambda s: not s["folio2.writeback"], "folio2.writeback"),
+                        ),
                         reads=(
                             "folio1.writeback",
                             "folio2.writeback",

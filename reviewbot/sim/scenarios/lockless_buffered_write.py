@@ -117,7 +117,7 @@ from collections.abc import Mapping
 from itertools import permutations
 from typing import Any
 
-from reviewbot.sim.dsl import Instr, Model, if_, step
+from reviewbot.sim.dsl import Instr, Model, all_of, if_, step
 from reviewbot.sim.registry import ScenarioSpec, Variant
 from reviewbot.sim.world import (
     I_RWSEM,
@@ -206,23 +206,29 @@ def _write_body(idx: int, data: str, k: Mapping[str, str]) -> list[Instr]:
     return prog
 
 
-def _add_get() -> Instr:
+# The shared side of the pagecache lock is a count in bcachefs; with one hold per
+# writer at a time it is modelled as one bit per writer (pc.add.1, pc.add.2), which
+# lets the explorer see that truncate's wait for "no holders" cannot end before the
+# writer holding it moves, whatever the other writer does.
+WRITERS = (1, 2)
+
+
+def _add_get(idx: int) -> Instr:
     return step(
         "bch2_pagecache_add_get()",
-        reads=("pc.block", "pc.add"),
-        writes=("pc.add",),
+        reads=("pc.block",),
+        writes=(f"pc.add.{idx}",),
         guard=lambda s: not s["pc.block"],
-        effect=lambda s: {"pc.add": s["pc.add"] + 1},
+        effect=lambda s: {f"pc.add.{idx}": True},
         show=(),
     )
 
 
-def _add_put() -> Instr:
+def _add_put(idx: int) -> Instr:
     return step(
         "bch2_pagecache_add_put()",
-        reads=("pc.add",),
-        writes=("pc.add",),
-        effect=lambda s: {"pc.add": s["pc.add"] - 1},
+        writes=(f"pc.add.{idx}",),
+        effect=lambda s: {f"pc.add.{idx}": False},
         show=(),
     )
 
@@ -233,7 +239,7 @@ def _writer(idx: int, data: str, k: Mapping[str, str], *, extending: bool) -> li
     end = (idx + 1) * PAGE
     body = _write_body(idx, data, k)
     if pagecache:
-        body = [_add_get(), *body, _add_put()]
+        body = [_add_get(idx), *body, _add_put(idx)]
     if mode == "never":
         return body
     if mode == "always" or extending:
@@ -252,21 +258,21 @@ def _writer(idx: int, data: str, k: Mapping[str, str], *, extending: bool) -> li
     if pagecache:
         # bch2_buffered_write(): take the add lock, then re-check under it.
         prog += [
-            _add_get(),
+            _add_get(idx),
             if_(
                 lambda s: not s["ext"] and end > s["i_size"],
                 [
-                    _add_put(),
+                    _add_put(idx),
                     inode_lock("get_inode_lock: inode_lock()"),
                     step("mark locked", effect=lambda s: {"ext": True}, show=()),
-                    _add_get(),
+                    _add_get(idx),
                 ],
                 [],
                 reads=("i_size",),
                 label="re-check pos + len > i_size_read()",
             ),
             *_write_body(idx, data, k),
-            _add_put(),
+            _add_put(idx),
         ]
     else:
         prog += _write_body(idx, data, k)
@@ -281,9 +287,12 @@ def _truncate(k: Mapping[str, str]) -> list[Instr]:
         prog.append(
             step(
                 "bch2_pagecache_block_get()",
-                reads=("pc.add", "pc.block"),
+                reads=(*(f"pc.add.{i}" for i in WRITERS), "pc.block"),
                 writes=("pc.block",),
-                guard=lambda s: s["pc.add"] == 0 and not s["pc.block"],
+                guard=all_of(
+                    *((lambda s, i=i: not s[f"pc.add.{i}"], f"pc.add.{i}") for i in WRITERS),
+                    (lambda s: not s["pc.block"], "pc.block"),
+                ),
                 effect=lambda s: {"pc.block": True},
                 show=(),
             )
@@ -335,7 +344,8 @@ def build(k: Mapping[str, str]) -> Model:
     m = Model("lockless-buffered-write")
     m.var("i_size", 2 * PAGE)
     m.var(I_RWSEM, False)
-    m.var("pc.add", 0)
+    for i in WRITERS:
+        m.var(f"pc.add.{i}", False)
     m.var("pc.block", False)
     declare_folio(m, "folio1", present=True, data="O", locked=False)
     declare_folio(m, "folio2", present=False, data=None, locked=False)

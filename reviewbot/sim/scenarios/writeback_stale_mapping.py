@@ -91,7 +91,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from reviewbot.sim.dsl import Instr, Model, if_, step
+from reviewbot.sim.dsl import Instr, Model, all_of, if_, step
 from reviewbot.sim.registry import ScenarioSpec, Variant
 from reviewbot.sim.world import PAGE, declare_folio, i_size_set, start_writeback
 
@@ -208,7 +208,10 @@ def _truncate_pwrite() -> list[Instr]:
             "truncate_pagecache(): folio1 removed",
             reads=("folio1.locked", "folio1.writeback"),
             writes=("folio1.present", "folio1.dirty", "folio1.data"),
-            guard=lambda s: not s["folio1.locked"] and not s["folio1.writeback"],
+            guard=all_of(
+                (lambda s: not s["folio1.locked"], "folio1.locked"),
+                (lambda s: not s["folio1.writeback"], "folio1.writeback"),
+            ),
             effect=lambda s: {"folio1.present": False, "folio1.dirty": False, "folio1.data": None},
         ),
         step(
