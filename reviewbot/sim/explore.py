@@ -1,17 +1,16 @@
 """Exhaustive stateful search with partial-order reduction.
 
 The search is a depth-first walk over nodes (state, sleep set). At each node it expands
-a persistent set (a stubborn-set closure over the threads' *future* access masks,
-futures cut at steps that stay blocked until the set moves (futures.py), with the
-still-undecided state properties taking part as monitor transitions; the full
-enabled set when a successor would close a cycle) minus the sleep set (Godefroid).
+a persistent set (persistent.py; the full enabled set when a successor would close a
+cycle) minus the sleep set (Godefroid).
 Nodes are memoised, so the walk visits exactly the nodes a stateless search with the
 same sets would, once each; ``complete_runs`` counts the complete runs of that
 unfolded tree and ``executions`` adds the prefixes it prunes (every enabled thread
 asleep, or a cycle closed, including the dead ends below: each is a prefix explored
 up to one step past its branch point). With ``reduction="sleep"`` the complete runs
 are exactly one per Mazurkiewicz trace; with ``reduction="none"`` they are the
-interleavings. Members of a persistent set run lock takers first (see _disablers).
+interleavings. Members of a persistent set run lock takers first (see
+persistent.PersistentSets.disablers). Symmetric threads: symmetry.py.
 When a property is decided inside a node's subtree, the node's set is chosen again
 for the properties still open; if that smaller set is already covered (explored from
 the node, or asleep there) the rest of the old set is dropped (``shrunk`` counts it).
@@ -20,8 +19,7 @@ not entered when its state needs no visit (``looked_ahead`` counts them; see pus
 It still counts as a pruned execution: the step was run to find out.
 
 Speed: states are interned (numbered once; nodes are ints), and what depends only on
-a state (enabled threads, successors, candidate sets) or only on the program
-counters (access masks, independence, closures) is computed once and kept.
+a state (enabled threads, successors, candidate sets) is computed once and kept.
 
 Soundness: persistent sets keep every reachable deadlock; assertion failures and final
 states are deadlock-like, and the monitors make a state property's violation (or a
@@ -40,7 +38,8 @@ from typing import Any, Literal
 from reviewbot.sim.compile import Compiled, State, _mask, _targets
 from reviewbot.sim.dsl import ModelError
 from reviewbot.sim.engine import Machine
-from reviewbot.sim.futures import Cache, FutureWalker
+from reviewbot.sim.persistent import PersistentSets, Seen
+from reviewbot.sim.symmetry import Canon
 
 Reduction = Literal["por", "sleep", "none"]
 
@@ -65,10 +64,6 @@ class Exploration:
     paths_valid: bool = True  # violations/witnesses hold replayable schedules
 
 
-def _independent(r1: int, w1: int, r2: int, w2: int) -> bool:
-    return not (w1 & (r2 | w2) or w2 & r1)
-
-
 class Search:
     def __init__(
         self,
@@ -85,7 +80,7 @@ class Search:
         self.reduction = reduction
         self.budget = budget
         self.n = len(comp.thread_names)
-        if self.n > 255:  # set costs pack a thread count into 8 bits (see _ample)
+        if self.n > 255:  # set costs pack a thread count into 8 bits (persistent.py)
             raise ModelError(f"model has {self.n} threads; the explorer handles 255")
         self.res = Exploration()
         pmask = {}
@@ -93,45 +88,45 @@ class Search:
             if p.reads is not None:
                 pmask[p.name] = _mask(p.reads, comp.shared_index, {}, f"property {p.name}")
         self.pmask = pmask
-        self.ample_memo: dict[tuple[Any, ...], list[tuple[list[int], int]]] = {}
-        self.ample_cut_memo: dict[tuple[Any, ...], list[Any]] = {}
-        self.indep_memo: dict[tuple[int, ...], list[int]] = {}
-        self.whole_memo: dict[tuple[int, ...], tuple[list[int], list[tuple[int, int]]]] = {}
-        self.canon_memo: dict[State, tuple[State, int, tuple[tuple[int, int], ...]]] = {}
-        self.walker = FutureWalker(comp)
-        gs = self.walker.guard_slots
-        pick = operator.itemgetter(*gs) if gs else None
-        # the values guards read, as a tuple (itemgetter of one slot gives the value)
-        self.guard_vals: Any = (
-            (lambda st: ()) if pick is None else pick if len(gs) > 1 else (lambda st: (pick(st),))
-        )
-        self.guarded = [
-            [op.step is not None and op.step.guard is not None for op in ops] for ops in comp.ops
-        ]
+        self.sets = PersistentSets(comp, por=reduction == "por")
+        self.walker = self.sets.walker  # tests switch cut futures off through it
         self.all_shared = (1 << comp.nshared) - 1
-        self.mon_version = 0
-        self.monitors: list[int] = []
         self._update_monitors()
-        # end of each thread's block of slots (pc + locals) in the state tuple
-        ends = [*comp.pc_slot[1:], len(comp.init)]
-        self.block_end = ends
         # with symmetry the walk's own paths mix thread numberings: not replayable
         self.res.paths_valid = not comp.groups
 
     # -- property checks -------------------------------------------------------------
     def _update_monitors(self) -> None:
-        """Read masks of the state properties still undecided (see _ample_compute)."""
+        """Tell the persistent sets which state properties are still undecided."""
         res = self.res
-        self.monitors = [
-            self.pmask.get(p.name, self.all_shared)
-            for p in self.comp.props
-            if (p.kind == "always" and p.name not in res.violations)
-            or (p.kind == "sometimes" and p.name not in res.witnesses)
-        ]
-        self.mon_version += 1
+        self.sets.set_monitors(
+            [
+                self.pmask.get(p.name, self.all_shared)
+                for p in self.comp.props
+                if (p.kind == "always" and p.name not in res.violations)
+                or (p.kind == "sometimes" and p.name not in res.witnesses)
+            ]
+        )
+
+    # the persistent-set choices, overridable (benchmarks/bench_sim.py, tests)
+    def _ample(
+        self,
+        state: State,
+        enabled: list[int],
+        masks: list[tuple[int, int]],
+        sleep: int,
+        seen: Seen | None = None,
+    ) -> list[int]:
+        return self.sets.choose(state, enabled, masks, sleep, seen)
+
+    def _indep(self, pcs: tuple[int, ...], masks: list[tuple[int, int]]) -> list[int]:
+        return self.sets.indep(pcs, masks)
+
+    def _disablers(self, info: Seen) -> int:
+        return self.sets.disablers(info)
 
     def _on_state(self, state: State, path: list[int]) -> None:
-        if not self.monitors:  # every always/sometimes property decided
+        if not self.sets.monitors:  # every always/sometimes property decided
             return
         res = self.res
         decided = False
@@ -169,217 +164,6 @@ class Search:
             ):
                 res.violations[p.name] = list(path)
 
-    # -- reduction -------------------------------------------------------------------
-    def _ample(
-        self,
-        state: State,
-        enabled: list[int],
-        masks: list[tuple[int, int]],
-        sleep: int,
-        seen: _Seen | None = None,
-    ) -> list[int]:
-        """The persistent set (seeded by one enabled thread, or all enabled) with the
-        fewest threads awake: those are the ones the search has to run from here.
-
-        Seeds are tried first with whole futures, then, while that left room to gain,
-        with futures cut at steps blocked until the seed moves (see futures.py). The
-        closures do not depend on the sleep set, only the choice among them does, so
-        they are memoised without it (by program counters, enabled threads, undecided
-        properties and, for cut futures, the values guards read), and kept on the
-        state's ``_Seen`` record while the undecided properties stay the same."""
-        if self.reduction != "por" or len(enabled) == 1:
-            return enabled
-        if seen is None:
-            seen = _Seen(state, enabled, masks, tuple([state[s] for s in self.comp.pc_slot]))
-        if seen.version != self.mon_version:
-            seen.version = self.mon_version
-            seen.cut = None
-            key = (seen.pcs, tuple(enabled), self.mon_version)
-            cands = self.ample_memo.get(key)
-            if cands is None:
-                live, whole = self._futures_of(seen.pcs)
-                cands = self.ample_memo[key] = []
-                for seed in enabled:
-                    got = self._closure(seen, seed, live, whole)
-                    if got is not None:
-                        cands.append(got)
-            seen.cands = cands
-        # cost: threads awake, then size, as one int (size < 256 threads)
-        best = enabled
-        awake = ~sleep
-        best_cost = (seen.en_bits & awake).bit_count() << 8 | len(enabled)
-        for amp, bits in seen.cands:
-            c = (bits & awake).bit_count() << 8 | len(amp)
-            if c < best_cost:
-                best, best_cost = amp, c
-        if best_cost < 2 << 8 or not self.walker.guard_slots:
-            return best
-        cut = seen.cut
-        if cut is None:
-            gvals = self.guard_vals(state)
-            gkey = ((seen.pcs, tuple(enabled), self.mon_version), gvals)
-            cut = self.ample_cut_memo.get(gkey)
-            if cut is None:
-                cut = self.ample_cut_memo[gkey] = [False] * len(enabled)
-            seen.cut = cut
-        guard_cache: Cache = {}
-        for i, seed in enumerate(enabled):
-            if best_cost < 2 << 8:
-                break
-            got = cut[i]
-            if got is False:
-                live, whole = self._futures_of(seen.pcs)
-                outside = [u for u in live if u != seed]
-                fut = list(whole)
-                for u, f in self.walker.futures(state, outside, guard_cache).items():
-                    fut[u] = f
-                got = cut[i] = self._closure(seen, seed, live, fut)
-            if got is not None:
-                amp, bits = got
-                c = (bits & awake).bit_count() << 8 | len(amp)
-                if c < best_cost:
-                    best, best_cost = amp, c
-        return best
-
-    def _futures_of(self, pcs: tuple[int, ...]) -> tuple[list[int], list[tuple[int, int]]]:
-        """The live threads and every thread's whole future at these program counters."""
-        hit = self.whole_memo.get(pcs)
-        if hit is None:
-            future = self.comp.future
-            live = [u for u, pc in enumerate(pcs) if pc >= 0]
-            whole = [future[u][pc] if pc >= 0 else (0, 0) for u, pc in enumerate(pcs)]
-            hit = self.whole_memo[pcs] = (live, whole)
-        return hit
-
-    def _closure(
-        self, seen: _Seen, seed: int, live: list[int], fut: list[tuple[int, int]]
-    ) -> tuple[list[int], int] | None:
-        """Enabled members (list, bit set) of the stubborn-set closure grown from
-        ``seed``, given each thread's future ``fut``; None once it holds every enabled
-        thread.
-
-        Properties over states take part as monitor transitions (Valmari): a monitor
-        reads its property's variables and would fire where the property fails (or,
-        for 'sometimes', holds). Here every monitor is disabled, since its property is
-        checked on arrival and drops out once decided, so a set whose threads write
-        a monitor's variables must also hold every thread that may still write them.
-        Assertions and final-state checks need nothing: both are deadlock-like
-        (an assertion failure is an exit to an error state) and persistent sets keep
-        every reachable deadlock. The closure is a least fixed point, so the order in
-        which members are visited does not change it.
-        """
-        masks = seen.masks
-        en_bits = seen.en_bits
-        monitors = self.monitors
-        members = 1 << seed
-        mons = 0
-        work = [seed]
-        while work:
-            p = work.pop()
-            r, w = masks[p]
-            if en_bits >> p & 1:
-                # an enabled p conflicts with anything u may still do; writing what
-                # an undecided property reads, its monitor joins (and wakes)
-                wake = 0
-                if w:
-                    for j, mr in enumerate(monitors):
-                        if w & mr and not mons >> j & 1:
-                            mons |= 1 << j
-                            wake |= mr
-                for u in live:
-                    if members >> u & 1:
-                        continue
-                    fr, fw = fut[u]
-                    if fw & (wake | r) or w & (fr | fw):
-                        members |= 1 << u
-                        work.append(u)
-                        if not en_bits & ~members:
-                            return None
-            else:  # a blocked p can be woken by whatever u may still write to it
-                for u in live:
-                    if not members >> u & 1 and fut[u][1] & r:
-                        members |= 1 << u
-                        work.append(u)
-                        if not en_bits & ~members:
-                            return None
-        members &= en_bits
-        return [t for t in seen.enabled if members >> t & 1], members
-
-    def _indep(self, pcs: tuple[int, ...], masks: list[tuple[int, int]]) -> list[int]:
-        """Per thread, the bit set of threads whose next op is independent of its own
-        (masks depend on the program counters only)."""
-        hit = self.indep_memo.get(pcs)
-        if hit is None:
-            hit = []
-            for r, w in masks:
-                row = 0
-                for u, (r2, w2) in enumerate(masks):
-                    if not (w & (r2 | w2) or w2 & r):
-                        row |= 1 << u
-                hit.append(row)
-            self.indep_memo[pcs] = hit
-        return hit
-
-    def _disablers(self, info: _Seen) -> int:
-        """Enabled threads whose next op writes what another enabled thread's guard
-        reads (it may disable that thread: takes a lock, ends a wait condition), as a
-        bit set. The walk runs them first among a persistent set.
-
-        Why: a sibling fired later sleeps on every earlier sibling independent of it.
-        If that later sibling is a lock taker, the threads it shuts out are off in its
-        subtree and often only the sleepers can move: every run from there is one
-        already made, a sleep-set-blocked prefix. Fired first, it has nobody asleep;
-        the siblings after it sleep on it, but the threads it would have shut out are
-        still awake there. The order never changes what is found (any order of a
-        persistent set is sound with sleep sets), only how many prefixes are pruned
-        (bench_sim: never more than one extra on any model, up to 3 fewer)."""
-        bits = 0
-        guarded = self.guarded
-        for t in info.enabled:
-            w = info.masks[t][1]
-            if not w:
-                continue
-            for u in info.enabled:
-                if u != t and guarded[u][info.pcs[u]] and info.masks[u][0] & w:
-                    bits |= 1 << t
-                    break
-        return bits
-
-    # -- symmetry --------------------------------------------------------------------
-    def _canon(self, state: State, sleep: int) -> tuple[State, int]:
-        """Sort the blocks (pc + locals) of interchangeable threads; permute the sleep set."""
-        hit = self.canon_memo.get(state)
-        if hit is None:
-            hit = self.canon_memo[state] = self._canon_compute(state)
-        cstate, clear, moves = hit
-        if not sleep:
-            return cstate, 0
-        new_sleep = sleep & clear
-        for src, dst in moves:
-            if sleep >> src & 1:
-                new_sleep |= 1 << dst
-        return cstate, new_sleep
-
-    def _canon_compute(self, state: State) -> tuple[State, int, tuple[tuple[int, int], ...]]:
-        """The canonical state, the sleep bits it keeps, and where grouped bits go."""
-        comp = self.comp
-        vals = list(state)
-        clear = -1
-        moves = []
-        for group in comp.groups:
-            blocks = []
-            for t in group:
-                lo = comp.pc_slot[t]
-                hi = self.block_end[t]
-                blocks.append((repr(state[lo:hi]), t, state[lo:hi]))
-            blocks.sort(key=lambda b: b[0])
-            for dst, (_r, src, block) in zip(group, blocks, strict=True):
-                lo = comp.pc_slot[dst]
-                vals[lo : lo + len(block)] = block
-                clear &= ~(1 << dst)
-                moves.append((src, dst))
-        return tuple(vals), clear, tuple(moves)
-
     # -- the walk --------------------------------------------------------------------
     def run(self) -> Exploration:
         # the walk allocates many small tuples and keeps them (memos, visited nodes)
@@ -395,9 +179,9 @@ class Search:
     def _run(self) -> Exploration:
         t0 = time.perf_counter()
         comp, m, res, n = self.comp, self.m, self.res, self.n
-        # states are interned: each gets a number and a _Seen record on first visit
+        # states are interned: each gets a number and a Seen record on first visit
         ids: dict[State, int] = {}
-        seen: list[_Seen] = []
+        seen: list[Seen] = []
         # node (state number << n | sleep set) -> (complete runs, all runs) below it;
         # (0, -1) while it is on the stack
         nodes: dict[int, tuple[int, int]] = {}
@@ -407,7 +191,7 @@ class Search:
         stack: list[list[Any]] = []
         use_sleep = self.reduction != "none"
 
-        canon = self._canon if comp.groups else None
+        canon = Canon(comp) if comp.groups else None
         pc_slot = comp.pc_slot
         pick = operator.itemgetter(*pc_slot)
         # itemgetter of one slot returns the value, not a 1-tuple
@@ -433,7 +217,7 @@ class Search:
             0 <= nxt <= pc for ops in comp.ops for pc, op in enumerate(ops) for nxt in _targets(op)
         )
 
-        def succ_of(info: _Seen, t: int) -> list[Any]:
+        def succ_of(info: Seen, t: int) -> list[Any]:
             """[thread, next state, failed asserts, next state's number or -1]."""
             fired = info.fired[t]
             if fired is None:
@@ -496,7 +280,7 @@ class Search:
                 if sleep and look_ahead and en_bits and not en_bits & ~sleep:
                     # the parent is on top of the stack, the step that led here last
                     writes = stack[-1][5].masks[path[-1]][1]
-                    if not any(writes & mr for mr in self.monitors):
+                    if not any(writes & mr for mr in self.sets.monitors):
                         del ids[state]
                         pushed[0] = -1
                         res.looked_ahead += 1
@@ -505,7 +289,7 @@ class Search:
                 res.states += 1
                 res.depth = max(res.depth, len(path))
                 self._on_state(state, path)
-                info = _Seen(state, enabled, masks, pcs, en_bits)
+                info = Seen(state, enabled, masks, pcs, en_bits)
                 seen.append(info)
                 on_stack.append(0)
                 node = sid << n | sleep
@@ -536,7 +320,7 @@ class Search:
                     # stable: disablers first, each group in the persistent set's order
                     succ.sort(key=lambda f: not first >> f[0] & 1)
             succ.reverse()  # popped from the end
-            stack.append([node, sid, succ, sleep, 0, info, 0, 0, self.mon_version])
+            stack.append([node, sid, succ, sleep, 0, info, 0, 0, self.sets.version])
             return None
 
         def on_stack_of(fired: list[Any]) -> bool:
@@ -570,12 +354,12 @@ class Search:
                 else:
                     total = (cruns, runs)
                 continue
-            if frame[8] != self.mon_version and frame[4] and self.reduction == "por":
+            if frame[8] != self.sets.version and frame[4] and self.reduction == "por":
                 # a property was decided below this node: if a persistent set for the
                 # properties still open is already covered (explored from here, or
                 # asleep), the rest of the old set need not run (Valmari's monitors
                 # only ever shrink sets; the cycle proviso is checked again)
-                frame[8] = self.mon_version
+                frame[8] = self.sets.version
                 info = frame[5]
                 covered = frame[3] | frame[4]
                 amp = self._ample(info.state, info.enabled, info.masks, covered, info)
@@ -617,50 +401,6 @@ class Search:
             res.complete_runs = res.executions = finals_reached[0]
         res.seconds = time.perf_counter() - t0
         return res
-
-
-class _Seen:
-    """What the walk keeps per distinct state: computed once, shared by its nodes."""
-
-    __slots__ = (
-        "cands",
-        "cut",
-        "disablers",
-        "en_bits",
-        "enabled",
-        "fired",
-        "indep",
-        "masks",
-        "pcs",
-        "state",
-        "version",
-    )
-
-    def __init__(
-        self,
-        state: State,
-        enabled: list[int],
-        masks: list[tuple[int, int]],
-        pcs: tuple[int, ...],
-        en_bits: int = -1,
-    ) -> None:
-        self.state = state
-        self.enabled = enabled
-        self.masks = masks  # (reads, writes) of each thread's next op
-        self.pcs = pcs
-        self.fired: list[list[Any] | None] = [None] * len(masks)  # successor by thread
-        if en_bits < 0:
-            en_bits = 0
-            for t in enabled:
-                en_bits |= 1 << t
-        self.en_bits = en_bits  # ``enabled`` as a bit set
-        # persistent-set candidates (see Search._ample) for undecided-property version
-        self.version = -1
-        self.cands: list[tuple[list[int], int]] = []
-        self.cut: list[Any] | None = None
-        # per thread: bit set of the threads whose next op is independent of its own
-        self.indep: list[int] | None = None
-        self.disablers: int | None = None  # see Search._disablers
 
 
 def explore(
