@@ -97,8 +97,13 @@ def _tree_peers(tree: str, patch: Patch) -> dict[Side, dict[str, object]]:
     from reviewbot.rules.cst import parse_body, split_functions
 
     peers: dict[str, object] = {}
+    root = Path(tree).resolve()
     for fc in patch.files:
-        path = Path(tree) / (fc.old_path or fc.path)
+        # the path comes from the mail: never read outside the tree (an absolute
+        # path, "..", or a symlink leading out)
+        path = (root / (fc.old_path or fc.path)).resolve()
+        if not path.is_relative_to(root):
+            continue
         if not fc.path.endswith((".c", ".h")) or not path.is_file():
             continue
         try:

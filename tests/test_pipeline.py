@@ -187,3 +187,30 @@ def test_a_review_quoting_a_patch_of_the_batch_is_not_reviewed(tmp_path: Path) -
     (single,) = pipeline.check(str(alone), CheckOptions()).reports
     assert single.findings, "a quoted reply without its patch in the input is analysed"
     assert pipeline.REVIEW_OF_BATCH not in {d.code for d in single.diagnostics}
+
+
+@pytest.mark.parametrize("name", ["../outside/secret.c", "{outside}/secret.c", "fs/link.c"])
+def test_tree_never_reads_outside_the_checkout(tmp_path: Path, name: str) -> None:
+    """Paths come from the mail: '..', an absolute path and a symlink leading out of
+    the tree are all refused, so --tree cannot be made to read a file elsewhere."""
+    from reviewbot import diffparse
+
+    tree = tmp_path / "tree"
+    (tree / "fs").mkdir(parents=True)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.c").write_text("int secret_fn(void)\n{\n\treturn 42;\n}\n")
+    (tree / "fs" / "link.c").symlink_to(outside / "secret.c")
+    path = name.format(outside=outside).lstrip("/")
+    patch_text = (
+        f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n"
+        "@@ -1,3 +1,3 @@ int secret_fn(void)\n {\n-\treturn 42;\n+\treturn 43;\n }\n"
+    )
+    if name.startswith("{outside}"):  # an absolute path as git would never write it
+        patch_text = patch_text.replace(f"a/{path}", f"a//{path}").replace(
+            f"b/{path}", f"b//{path}"
+        )
+    patch = diffparse.extract_patch(kit.text_message(patch_text))
+    assert patch.files, "the diff must parse for the test to mean anything"
+    peers = pipeline._tree_peers(str(tree), patch)
+    assert "secret_fn" not in peers["before"]
