@@ -29,7 +29,13 @@ def _knobs(pairs: list[str]) -> dict[str, str]:
         name, eq, value = pair.partition("=")
         if not eq or not name:
             raise UsageError(f"bad --knob {pair!r}", hint="write --knob NAME=VALUE")
-        out[name.strip()] = value.strip()
+        name = name.strip()
+        if name in out and out[name] != value.strip():  # which one was meant?
+            raise UsageError(
+                f"--knob {name} given twice ({out[name]!r} and {value.strip()!r})",
+                hint="give each knob once",
+            )
+        out[name] = value.strip()
     return out
 
 

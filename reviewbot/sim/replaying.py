@@ -34,6 +34,8 @@ def load(scenario: str, text: str) -> tuple[Compiled, codec.Replay, str]:
     or a model digest other than the current one.
     """
     r = codec.parse(text)
+    if not r.schedule:
+        raise UsageError("replay string has an empty schedule: no step to replay")
     if r.scenario != scenario:
         raise UsageError(f"replay string is for scenario {r.scenario!r}, not {scenario!r}")
     spec = registry.get(scenario)

@@ -284,3 +284,18 @@ def test_impossible_schedules_are_one_line_usage_errors(
         steps_of(comp, sched)
     with pytest.raises(UsageError, match=re.escape(why)):
         property_events(comp, sched)
+
+
+def test_empty_schedule_is_refused(fake_registry: None) -> None:
+    d = _digest(counter())
+    with pytest.raises(UsageError, match="empty schedule"):
+        replay_full("counter", f"counter:cpus=two::{d}")
+
+
+def test_a_knob_given_twice_with_two_values_is_a_usage_error(
+    fake_registry: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _cli(
+        ["sim", "run", "counter", "--knob", "cpus=two", "--knob", "cpus=one"], capsys
+    )
+    assert code == 2 and out == "" and "--knob cpus given twice" in err
