@@ -233,3 +233,82 @@ def test_broken_message_in_a_mailbox_does_not_stop_the_rest() -> None:
     assert [(d.code, d.where) for d in batch.diagnostics] == [
         ("empty-message", "inbox.mbox message 3")
     ]
+
+
+def _qp_seed() -> tuple[bytes, bytes]:
+    """Header block and quoted-printable body of the real seed 0001 (soft breaks)."""
+    raw = (FIX / "0001-seed-001-netfs-9p-umount-race.mbox").read_bytes().split(b"\n", 1)[1]
+    head, body = raw.split(b"\n\n", 1)
+    return head, body
+
+
+@pytest.mark.parametrize("pad", [b" ", b"\t", b" \t  "])
+def test_qp_soft_break_with_transport_padding(pad: bytes) -> None:
+    """RFC 2045 6.7: whitespace may follow the "=" of a soft break (audit #15)."""
+    head, body = _qp_seed()
+    padded = body.replace(b"=\n", b"=" + pad + b"\n")
+    assert padded != body
+    (original,) = load_bytes(head + b"\n\n" + body, "qp").messages
+    msg = parse_message(head + b"\n\n" + padded, "padded")
+    assert msg.body == original.body
+    assert "=3D" not in msg.body
+
+
+@pytest.mark.parametrize("tail", [b"=", b"=A", b"=\n=A\n"])
+def test_truncated_qp_is_still_decoded(tail: bytes) -> None:
+    """A body cut off inside an escape is damaged QP, not text decoded already."""
+    head, body = _qp_seed()
+    cut = body[: len(body) // 2] + tail
+    msg = parse_message(head + b"\n\n" + cut, "cut")
+    assert "=3D" not in msg.body
+    assert "=20" not in msg.body
+
+
+_HEAD = (
+    "From: Ada Example <ada@example.org>\n"
+    "To: examplefs@lists.example.org\n"
+    "Subject: [PATCH] examplefs: wait for writeback in getattr\n"
+    "Date: Mon, 2 Mar 2026 10:00:00 +0000\n"
+    "Message-ID: <fp-1@example.org>\n"
+)  # synthetic
+
+
+def test_long_references_line_is_still_mail() -> None:
+    """An unfolded References of 60 ids (~3000 octets, past RFC 5322's 998) keeps the
+    message a message, and every id survives (audit #16)."""
+    ids = [f"20240101{i:06d}.{i}-{i}-someone@kernel.example.org" for i in range(60)]
+    cc = ", ".join(f"Person {i} <person{i}@example.org>" for i in range(80))
+    head = _HEAD + f"In-Reply-To: <{ids[-1]}>\nReferences: " + " ".join(f"<{x}>" for x in ids)
+    data = (head + f"\nCc: {cc}\n\nbody\n").encode()
+    msg = parse_message(data, "long")
+    assert not msg.diagnostics
+    assert msg.msgid == "fp-1@example.org"
+    assert msg.subject.title == "examplefs: wait for writeback in getattr"
+    assert msg.references == tuple(ids) and msg.in_reply_to == ids[-1]
+    assert [a.addr for a in msg.cc] == [f"person{i}@example.org" for i in range(80)]
+
+
+def test_collapsed_byline_is_not_a_header() -> None:
+    """A web copy collapsed onto its "Subject:" line stays plain text."""
+    data = ("Subject: [PATCH] x: y " + "words of the page " * 80 + "\n").encode()
+    assert len(data) > 998
+    (diag,) = parse_message(data, "collapsed").diagnostics
+    assert diag.code == "not-rfc5322"
+
+
+def test_raw_utf8_headers() -> None:
+    """RFC 6532: lore serves headers in raw UTF-8 (audit #17)."""
+    head = _HEAD.replace("Ada Example", "J\u00f6rg M\u00fcller").replace(
+        "getattr", "getattr f\u00fcr \u00dcmlaut"
+    )
+    head += "Cc: =?utf-8?q?Ren=C3=A9e?= Fran\u00e7oise <rf@example.org>\n"
+    msg = parse_message((head + "\nbody\n").encode(), "utf8")
+    assert msg.from_ is not None and msg.from_.name == "J\u00f6rg M\u00fcller"
+    assert msg.subject.title.endswith("f\u00fcr \u00dcmlaut")
+    assert [a.name for a in msg.cc] == ["Ren\u00e9e Fran\u00e7oise"]
+
+
+def test_raw_latin1_header_falls_back() -> None:
+    data = _HEAD.replace("Ada Example", "Ren\u00e9e").encode("latin-1") + b"\nbody\n"
+    msg = parse_message(data, "latin1")
+    assert msg.from_ is not None and msg.from_.name == "Ren\u00e9e"

@@ -6,20 +6,33 @@ Public API (other stages code against it)::
     parse_message(data, source="") -> Message
     group_series(messages) -> tuple[Series, ...]
 
-A message that cannot be parsed becomes a ``Diagnostic`` and the rest of the batch is
-still returned; only an unreadable source raises ``InputError``.
+A message that cannot be parsed, or whose body cannot be decoded, becomes an
+error-severity ``Diagnostic`` and the rest of the batch is still returned. An unreadable
+source, one that is not mail at all (binary data, a damaged or oversized gzip file) and
+one in which no message could be read raise ``InputError``. Gzip input (lore's
+``t.mbox.gz``) is decompressed first, whatever its name.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.errors import MessageError
 
 from reviewbot.errors import InputError
-from reviewbot.mail.message import parse_message
+from reviewbot.mail.body import UNDECODABLE
+from reviewbot.mail.message import looks_like_mail, parse_message
 from reviewbot.mail.series import group_series
-from reviewbot.mail.sources import is_mbox, maildir_files, read_file, split_mbox
+from reviewbot.mail.sources import (
+    gunzip,
+    is_gzip,
+    is_mbox,
+    looks_binary,
+    maildir_files,
+    packed_as,
+    read_file,
+    split_mbox,
+)
 from reviewbot.model import Diagnostic, Message
 
 __all__ = ["MailBatch", "group_series", "load", "load_bytes", "parse_message"]
@@ -47,8 +60,13 @@ def load(source: str, *, stdin: bytes | None = None) -> MailBatch:
                 # A message removed under us (lei/b4 rewrite Maildirs) is not fatal.
                 diags.append(Diagnostic("unreadable-message", exc.details(), "warning", name))
                 continue
+            try:
+                data = _as_mail(data, name)
+            except InputError as exc:
+                diags.append(Diagnostic("not-mail", exc.message, "error", name))
+                continue
             _add(msgs, diags, data, name)
-        return MailBatch(tuple(msgs), tuple(diags))
+        return _checked(MailBatch(tuple(msgs), tuple(diags)), source)
     return load_bytes(read_file(source), source)
 
 
@@ -56,6 +74,7 @@ def load_bytes(data: bytes, name: str) -> MailBatch:
     """Parse a mailbox or a single message held in memory."""
     msgs: list[Message] = []
     diags: list[Diagnostic] = []
+    data = _as_mail(data, name)
     if not data.strip():
         diags.append(
             Diagnostic("empty-input", "input is empty: no message to read", "warning", name)
@@ -71,12 +90,38 @@ def load_bytes(data: bytes, name: str) -> MailBatch:
             _add(msgs, diags, part, where)
     else:
         _add(msgs, diags, data, name)
-    return MailBatch(tuple(msgs), tuple(diags))
+    return _checked(MailBatch(tuple(msgs), tuple(diags)), name)
+
+
+def _as_mail(data: bytes, name: str) -> bytes:
+    """Undo gzip; refuse what cannot be mail, saying what it is instead."""
+    if is_gzip(data):
+        data = gunzip(data, name)
+    if is_mbox(data) or looks_like_mail(data):
+        return data
+    packed = packed_as(data)
+    if packed:
+        what, tool = packed
+        raise InputError(f"input is {what}", where=name, hint=f"unpack it with {tool} first")
+    if looks_binary(data):
+        raise InputError("input is binary data, not a mail message or mailbox", where=name)
+    return data
+
+
+def _checked(batch: MailBatch, name: str) -> MailBatch:
+    """A source none of whose messages could be read is damaged input, not a clean run."""
+    errors = [d for d in batch.diagnostics if d.severity == "error"]
+    if batch.messages or not errors:
+        return batch
+    more = f" (and {len(errors) - 1} more damaged message(s))" if len(errors) > 1 else ""
+    first = errors[0]
+    where = first.where if first.where and first.where != name else ""
+    raise InputError(f"{where + ': ' if where else ''}{first.message}{more}", where=name)
 
 
 def _add(msgs: list[Message], diags: list[Diagnostic], data: bytes, where: str) -> None:
     try:
-        msgs.append(parse_message(data, where))
+        msg = parse_message(data, where)
     except (
         ValueError,
         TypeError,
@@ -96,3 +141,10 @@ def _add(msgs: list[Message], diags: list[Diagnostic], data: bytes, where: str) 
                 where,
             )
         )
+        return
+    damaged = [d for d in msg.diagnostics if d.code == UNDECODABLE]
+    if damaged:
+        # Reviewing what is left would report "no diff" for a patch that was sent.
+        diags.extend(replace(d, message=f"message skipped, {d.message}") for d in damaged)
+        return
+    msgs.append(msg)

@@ -9,11 +9,22 @@ that no byte is ever fatal. CRLF line ends become LF.
 from __future__ import annotations
 
 import codecs
+import quopri
 import re
-from email.errors import MessageError
+from email.errors import (
+    InvalidBase64CharactersDefect,
+    InvalidBase64LengthDefect,
+    MessageError,
+    NoBoundaryInMultipartDefect,
+    StartBoundaryNotFoundDefect,
+)
 from email.message import Message as EmailMessage
 
+from reviewbot.mail.sources import looks_binary
 from reviewbot.model import Diagnostic, Trailer
+
+# The code of the diagnostic that makes a message damaged input, not a message to review.
+UNDECODABLE = "undecodable-body"
 
 _PATCH_NAME = re.compile(r"\.(?:patch|diff|txt)$", re.IGNORECASE)
 _TRAILER = re.compile(r"^\s{0,4}([A-Za-z][A-Za-z0-9-]{1,40}):[ \t]+(\S.*)$")
@@ -25,15 +36,32 @@ _DIFF_START = re.compile(r"^(?:diff --git |Index: |--- a/)")
 # In real quoted-printable every "=" starts "=XX" or a soft line break; C code is full
 # of "a = b". A body labelled QP that has a bare "=" was already decoded by whoever
 # handed it to us (b4 feeds check commands such bodies): decoding it again would join
-# every diff line that ends in "=" to the next one.
-_NOT_QP = re.compile(r"=(?![0-9A-Fa-f]{2}|\r?\n|$)", re.MULTILINE)
+# every diff line that ends in "=" to the next one. A soft break may carry transport
+# padding ("= " then the line end, RFC 2045 6.7), and a cut-off body may end in "=" or
+# "=X": neither is a bare "=".
+_NOT_QP = re.compile(r"=(?![0-9A-Fa-f]{2}|[ \t]*\r?$|[0-9A-Fa-f]?\s*\Z)", re.MULTILINE)
+# The decoder skipped input it could not use: the text it returns is not the text sent.
+_B64_DAMAGE = (InvalidBase64CharactersDefect, InvalidBase64LengthDefect)
+# A multipart whose parts cannot be found: the whole body is lost.
+_NO_PARTS = (NoBoundaryInMultipartDefect, StartBoundaryNotFoundDefect)
+
+
+# binascii.a2b_qp (behind the stdlib's decoding) keeps the padding and the "=".
+_PADDED_SOFT_BREAK = re.compile(rb"=[ \t]+(?=\r?\n|\Z)")
+
+
+def _is_qp(part: EmailMessage) -> bool:
+    return part.get("Content-Transfer-Encoding", "").strip().lower() == "quoted-printable"
 
 
 def _already_decoded_qp(part: EmailMessage) -> bool:
-    if part.get("Content-Transfer-Encoding", "").strip().lower() != "quoted-printable":
-        return False
     raw = part.get_payload()
-    return isinstance(raw, str) and bool(_NOT_QP.search(raw))
+    return _is_qp(part) and isinstance(raw, str) and bool(_NOT_QP.search(raw))
+
+
+def _decode_qp(raw: str) -> bytes:
+    data = raw.encode("utf-8", "surrogateescape")  # the bytes as received
+    return quopri.decodestring(_PADDED_SOFT_BREAK.sub(b"=", data))
 
 
 def decode_bytes(data: bytes, charset: str | None) -> tuple[str, bool]:
@@ -76,6 +104,16 @@ def extract_body(msg: EmailMessage, where: str) -> tuple[str, tuple[Diagnostic, 
     for part in msg.walk():
         if part.is_multipart():
             continue
+        if part.get_content_maintype() == "multipart":
+            if any(isinstance(d, _NO_PARTS) for d in part.defects):
+                diags.append(
+                    _undecodable(
+                        f"{part.get_content_type()} body has no usable "
+                        "boundary, so its parts cannot be separated",
+                        where,
+                    )
+                )
+            continue
         ctype = part.get_content_type()
         if not _wanted(part) and ctype != "text/html":
             continue
@@ -84,6 +122,8 @@ def extract_body(msg: EmailMessage, where: str) -> tuple[str, tuple[Diagnostic, 
             raw_text = part.get_payload()
             if _already_decoded_qp(part) and isinstance(raw_text, str):
                 payload = raw_text.encode("utf-8", "surrogateescape")
+            elif _is_qp(part) and isinstance(raw_text, str):
+                payload = _decode_qp(raw_text)
             else:
                 payload = part.get_payload(decode=True)
         except (ValueError, TypeError, LookupError, AssertionError, MessageError):
@@ -91,6 +131,9 @@ def extract_body(msg: EmailMessage, where: str) -> tuple[str, tuple[Diagnostic, 
         if not isinstance(payload, bytes):
             raw = part.get_payload()
             payload = raw.encode("utf-8", "replace") if isinstance(raw, str) else b""
+        elif _base64_lost(part, payload):
+            diags.append(_undecodable(f"base64 {ctype} part does not decode to text", where))
+            continue
         try:
             charset = part.get_content_charset()
         except (ValueError, LookupError, TypeError, MessageError):
@@ -112,6 +155,21 @@ def extract_body(msg: EmailMessage, where: str) -> tuple[str, tuple[Diagnostic, 
         diags.append(Diagnostic("html-only", "message has only an HTML part", "warning", where))
         texts = html
     return "\n".join(texts), tuple(diags)
+
+
+def _base64_lost(part: EmailMessage, decoded: bytes) -> bool:
+    """Base64 the decoder had to skip input of and got no text from. A few skipped
+    characters in a body that still reads as text (a list footer pasted below the
+    base64) do not lose it."""
+    if part.get("Content-Transfer-Encoding", "").strip().lower() != "base64":
+        return False
+    if not any(isinstance(d, _B64_DAMAGE) for d in part.defects):
+        return False
+    return not decoded.strip() or looks_binary(decoded)
+
+
+def _undecodable(what: str, where: str) -> Diagnostic:
+    return Diagnostic(UNDECODABLE, f"body cannot be decoded: {what}", "error", where)
 
 
 def trailers(body: str) -> tuple[Trailer, ...]:

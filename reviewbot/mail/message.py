@@ -15,7 +15,7 @@ from email.errors import MessageError
 from email.message import Message as EmailMessage
 
 from reviewbot.mail.body import decode_bytes, extract_body, trailers
-from reviewbot.mail.headers import addresses, clean, decode, msgids, one_msgid
+from reviewbot.mail.headers import addresses, clean, decode, decode_list, msgids, one_msgid
 from reviewbot.mail.subject import parse_subject
 from reviewbot.model import Address, Diagnostic, Message
 
@@ -29,8 +29,11 @@ _PLAIN_FIELD = re.compile(r"^(From|Date|Subject):\s*(.*)$")
 # Commit pages of git forges put the author on a line of its own: "Jane Doe authored".
 _AUTHORED = re.compile(r"^([A-Z][\w.'-]*(?: [A-Z][\w.'-]*){1,3}) authored\b")
 _ENVELOPE = re.compile(rb"^From \S")
-# RFC 5322 caps a header line at 998 octets; longer ones mean damage (collapsed newlines).
+# RFC 5322 caps a header line at 998 octets, but unfolded References and Cc lists run
+# past it on real threads. A web copy whose line breaks collapsed starts with its byline
+# (From:/Date:/Subject:) and runs on for pages: only those fields may not be that long.
 _MAX_HEADER_LINE = 998
+_BYLINE = frozenset((b"from", b"date", b"subject"))
 
 
 def looks_like_mail(data: bytes) -> bool:
@@ -45,9 +48,11 @@ def looks_like_mail(data: bytes) -> bool:
             continue
         if line[:1] in (b" ", b"\t") and i:
             continue
-        if len(line) > _MAX_HEADER_LINE or not _FIELD.match(line):
+        if not _FIELD.match(line):
             return False
         name = line.split(b":", 1)[0].lower()
+        if len(line) > _MAX_HEADER_LINE and name in _BYLINE:
+            return False
         if name in _KNOWN:
             known += 1
             strong = strong or name in (b"subject", b"message-id")
@@ -67,12 +72,17 @@ def parse_message(data: bytes, source: str = "") -> Message:
     return _parse_plain(data, source)
 
 
-def _header(msg: EmailMessage, name: str) -> str:
+def _header(msg: EmailMessage, name: str, *, lists: bool = False) -> str:
+    # raw_items, not get_all: compat32 turns a value with raw 8-bit bytes into an
+    # "unknown-8bit" Header whose str() has lost them; decode() reads them as UTF-8.
+    want = name.lower()
     try:
-        values = msg.get_all(name) or []
-    except (TypeError, ValueError, MessageError):
+        values = [v for k, v in msg.raw_items() if k.lower() == want]
+    except (TypeError, ValueError, AttributeError, MessageError):
         return ""
-    return decode(values[0]) if values else ""
+    if not values:
+        return ""
+    return decode_list(values[0]) if lists else decode(values[0])
 
 
 def _first_addr(raw: str) -> Address | None:
@@ -105,18 +115,18 @@ def _parse_mail(data: bytes, source: str) -> Message:
                 "mime-defects", f"malformed MIME structure: {', '.join(names)}", "info", source
             )
         )
-    in_reply = msgids(_header(msg, "In-Reply-To"))
+    in_reply = msgids(_header(msg, "In-Reply-To", lists=True))
     return Message(
         msgid=msgid,
         subject=parse_subject(subject_raw),
         from_=_first_addr(_header(msg, "From")),
-        reply_to=addresses(_header(msg, "Reply-To")),
+        reply_to=addresses(_header(msg, "Reply-To", lists=True)),
         x_original_from=_first_addr(_header(msg, "X-Original-From")),
-        to=addresses(_header(msg, "To")),
-        cc=addresses(_header(msg, "Cc")),
+        to=addresses(_header(msg, "To", lists=True)),
+        cc=addresses(_header(msg, "Cc", lists=True)),
         date=_header(msg, "Date"),
         in_reply_to=in_reply[0] if in_reply else None,
-        references=msgids(_header(msg, "References")),
+        references=msgids(_header(msg, "References", lists=True)),
         body=body,
         trailers=trailers(body),
         source=source,
