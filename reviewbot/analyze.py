@@ -209,8 +209,10 @@ def _finding(patch: Patch, hit: Hit, sims: _Sims) -> Finding | None:
     )
     if decisive and preexisting:
         return None  # a maybe about code the patch did not touch is noise, not a review
+    outcomes: tuple[Verdict, ...] = ()
     if decisive:
         message += sensitivity.explain(rule.scenario, verdict, decisive=decisive)
+        outcomes = tuple(sorted({verdict, *(o.verdict for o in decisive)}))
         verdict, confidence = "inconclusive", "low"
     elif verdict == "not-affected" and hit.before is not None:
         message += _load_bearing(rule, hit.before, ka, sims) or _no_race(rule, hit.before)
@@ -235,6 +237,7 @@ def _finding(patch: Patch, hit: Hit, sims: _Sims) -> Finding | None:
         hunk=_hunk_of(patch, hit.fn.file, line, side),
         message=message,
         properties=tuple(rule.properties),
+        outcomes=outcomes,
     )
 
 
@@ -297,14 +300,19 @@ def _dedupe(hits_findings: list[tuple[Hit, Finding]]) -> list[Finding]:
 
 
 def _describes_a_change(patch: Patch) -> bool:
-    """Description mapping is for damaged diffs and for bare commit messages, not for
-    replies that merely discuss a patch."""
-    if patch.degraded:
-        return True
-    if patch.files:
-        return False
-    text = patch.commit_message or patch.message.body
-    return not patch.message.subject.is_reply and "Signed-off-by:" in text
+    """Description mapping is only for a patch whose diff is there but damaged (a web
+    copy that lost it): a message with no diff at all (a cover letter, a discussion)
+    has no code to review and gets no finding."""
+    return patch.degraded
+
+
+# what a described change would do, were the code as the description says
+_TAKEN_AT_ITS_WORD = {
+    "fixes": "would close the race",
+    "introduces": "would open the race",
+    "remains": "would leave the race in place",
+    "not-affected": "would not affect the race",
+}
 
 
 def _described(patch: Patch, rules: tuple[Rule, ...], sims: _Sims) -> list[Finding]:
@@ -347,12 +355,21 @@ def _described(patch: Patch, rules: tuple[Rule, ...], sims: _Sims) -> list[Findi
             if o.verdict != verdict
         )
         caveat = ""
+        # no ``outcomes`` here: a claim that the patch is safe either way would rest on
+        # prose, not on code
         if decisive:
             caveat = sensitivity.explain(
                 rule.scenario,
                 verdict,
                 decisive=decisive,
                 unread="the description does not state",
+            )
+            verdict = "inconclusive"
+        elif verdict in _TAKEN_AT_ITS_WORD:
+            # prose is not code: a verdict needs facts read from the code
+            caveat = (
+                f" Taken at its word, the change {_TAKEN_AT_ITS_WORD[verdict]}; the code "
+                "that would show it is not readable here, so this is no verdict."
             )
             verdict = "inconclusive"
         files = patch.recovered.files if patch.recovered else ()

@@ -211,6 +211,10 @@ class FunctionSide:
     # from several hunks have gaps, so ``first_line + i`` is only right when this is
     # empty. Use ``reviewbot.diffparse.cparse.parse_side(side).line_of(row)``.
     line_numbers: tuple[int, ...] = ()
+    # The definition's first line when only git's @@ hint shows it: the fragment starts
+    # on a continuation line of the parameter list (diffparse.signature). Not part of
+    # ``text``; ``parse_side`` parses it above the text, so the parameters are known.
+    signature_head: str = ""
 
 
 @dataclass(frozen=True)
@@ -318,6 +322,10 @@ class Finding:
     # The scenario properties the rule judges (empty: every safety property); a side's
     # verdict as shown to users is the verdict over these, not the whole simulation's.
     properties: tuple[str, ...] = ()
+    # For an inconclusive finding whose verdict turns on facts nobody read: every
+    # verdict the simulations give over the values tried (the facts as read included),
+    # sorted; empty otherwise (e.g. a verdict that rests on a description).
+    outcomes: tuple[Verdict, ...] = ()
 
     @property
     def assumed(self) -> tuple[Fact, ...]:
@@ -337,6 +345,12 @@ class PatchReport:
     def reportable(self) -> tuple[Finding, ...]:
         """Findings worth telling the author about (not 'not-affected')."""
         return tuple(f for f in self.findings if f.verdict != "not-affected")
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        """Why the message could not be reviewed (an unreadable diff, an analysis that
+        failed): no findings then means "not reviewed", never "nothing found"."""
+        return tuple(d for d in self.diagnostics if d.severity == "error")
 
 
 @dataclass(frozen=True)

@@ -164,7 +164,7 @@ def test_seed_004_patch_adds_revalidation() -> None:
             "inconclusive",
             "truncate_excl",
         ),
-        ("004web", "cached-iomap-used-after-folio-lock", "unwritten-zero-fill", "fixes", ""),
+        ("004web", "cached-iomap-used-after-folio-lock", "unwritten-zero-fill", "inconclusive", ""),
     ],
 )
 def test_damaged_seeds_get_a_degraded_description_based_verdict(
@@ -173,7 +173,8 @@ def test_damaged_seeds_get_a_degraded_description_based_verdict(
     """002: the description does not say whether the old code mapped one block or an
     extent (the real pre-image maps one block: no race), 003: nor whether writers held
     a lock truncate takes (the real one did: no race). Both decide the verdict, so it
-    is inconclusive and says so. 004's text says the check follows the folio lock."""
+    is inconclusive and says so. 004's text says the check follows the folio lock: taken
+    at its word that fixes the race, but prose is not code, so it is inconclusive too."""
     _need(scenario)
     analysis = kit.run(kit.messages(kit.SEEDS[seed])[0])
     assert [(f.rule, f.verdict) for f in analysis.findings] == [(rule, verdict)]
@@ -189,6 +190,7 @@ def test_damaged_seeds_get_a_degraded_description_based_verdict(
         )
     else:
         assert "turns on" not in f.message
+        assert "Taken at its word, the change would close the race" in f.message
 
 
 @pytest.mark.parametrize("path", kit.NEGATIVES, ids=lambda p: p.name)
@@ -390,9 +392,12 @@ def test_sensitivity_uses_the_runner_and_only_flips_on_assumed_knobs() -> None:
         assert "The verdict turns on wait_at" in f.message
         assert "if wait_at=before_truncate" in f.message and "the patch fixes the race" in f.message
         assert "if wait_at=before_clear_inode" in f.message and "(not-affected)" in f.message
+        assert f.outcomes == ("fixes", "not-affected")  # what renderers read, not the text
     # Only the before side (where wait_at is assumed) was run with the other value.
-    assert {"wait_for_io": "yes", "wait_at": "before_clear_inode"} not in seen
-    assert {"wait_for_io": "no", "wait_at": "before_clear_inode"} in seen
+    # (sb_wait is the rule's environment: held, never varied)
+    assert {"wait_for_io": "yes", "wait_at": "before_clear_inode", "sb_wait": "no"} not in seen
+    assert {"wait_for_io": "no", "wait_at": "before_clear_inode", "sb_wait": "no"} in seen
+    assert all(k["sb_wait"] == "no" for k in seen)
     # With a simulation where the assumption does not matter, the verdict stands.
     assert {f.verdict for f in kit.run(msg, real).findings} == {"fixes"}
 

@@ -89,3 +89,49 @@ def test_module_entry_point_runs() -> None:
         check=False,
     )
     assert proc.returncode == 0 and "getattr-writeback" in proc.stdout
+
+
+SEED_001 = ROOT / "fixtures" / "patches" / "0001-seed-001-netfs-9p-umount-race.mbox"
+
+
+@pytest.mark.parametrize("fmt", ["b4", "terse", "text"])
+def test_a_review_that_crashes_is_never_a_pass(
+    fmt: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bug in the analysis of one message used to come out as "no findings", exit 0
+    (b4: pass). It is exit 2, says so on stderr, and b4/terse mark the patch failed."""
+    import json
+
+    from reviewbot import pipeline
+
+    def boom(*_a: object, **_k: object) -> object:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(pipeline, "analyze", boom)
+    code, out, err = _run(["check", "--format", fmt, str(SEED_001)], capsys)
+    assert code == 2
+    assert "ZeroDivisionError" in (err if fmt != "text" else out)
+    if fmt == "b4":
+        (entry,) = json.loads(out)
+        assert entry["status"] == "fail" and entry["summary"].startswith("not reviewed:")
+    if fmt == "terse":
+        assert "ERROR: not reviewed:" in out
+
+
+def test_a_damaged_message_in_a_batch_exits_2_and_the_rest_is_reviewed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Synthetic batch: the seed's first message, then one whose base64 body decodes to
+    nothing (an undecodable-body error)."""
+    good = SEED_001.read_bytes().split(b"\nFrom ", 1)[0].rstrip(b"\n") + b"\n"
+    bad = (
+        b"From reviewbot Thu Jan  1 00:00:00 1970\nFrom: a <a@example.org>\n"
+        b"Subject: [PATCH] damaged\nMessage-ID: <bad@example.org>\nMIME-Version: 1.0\n"
+        b"Content-Type: text/plain\nContent-Transfer-Encoding: base64\n\n!!!!\n"
+    )
+    box = tmp_path / "batch.mbox"
+    box.write_bytes(good + b"\n" + bad)
+    code, out, err = _run(["check", "--format", "terse", str(box)], capsys)
+    assert code == 2
+    assert "v9fs_evict_inode(): fixes no-uaf" in out  # the good message is still reviewed
+    assert err.count("reviewbot: error:") == 1

@@ -134,7 +134,8 @@ def run_check(
 
         _warn_diagnostics(run)
         if out:
-            sys.stderr.write(f"reviewbot: wrote {len(written)} draft(s) to {out}\n")
+            # every draft is written or the run fails: count the drafts, not the keys
+            sys.stderr.write(f"reviewbot: wrote {len(drafts)} draft(s) to {out}\n")
         else:
             sys.stdout.buffer.write(as_mbox(drafts))
             sys.stdout.flush()
@@ -156,6 +157,10 @@ def run_check(
         from reviewbot.render.text import to_text
 
         _print(to_text(run, written))
+    # a message that could not be read or reviewed: the others were, but the run
+    # must not read as a clean pass (exit 2 outranks findings)
+    if any(d.severity == "error" for d in run.diagnostics) or any(r.errors for r in run.reports):
+        return 2
     return 1 if found else 0
 
 
@@ -237,8 +242,9 @@ def _git_config(key: str) -> str:
     return proc.stdout.strip() if proc.returncode == 0 else ""
 
 
-def write_drafts(drafts: tuple[Draft, ...], out: str) -> dict[str, str]:
-    """Write each draft atomically as DIR/<name>; returns parent Message-ID -> path."""
+def write_drafts(drafts: tuple[Draft, ...], out: str) -> dict[int, str]:
+    """Write each draft atomically as DIR/<name>; returns the position in run.reports
+    of the mail each answers -> path (not its Message-ID: two mails may share one)."""
     from reviewbot.render.drafts import as_bytes
 
     directory = Path(out)
@@ -246,7 +252,7 @@ def write_drafts(drafts: tuple[Draft, ...], out: str) -> dict[str, str]:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot create --out directory {out!r}: {exc.strerror}") from None
-    written: dict[str, str] = {}
+    written: dict[int, str] = {}
     for d in drafts:
         target = directory / d.name
         try:
@@ -256,7 +262,7 @@ def write_drafts(drafts: tuple[Draft, ...], out: str) -> dict[str, str]:
             os.replace(tmp, target)
         except OSError as exc:
             raise InputError(f"cannot write draft {str(target)!r}: {exc.strerror}") from None
-        written[d.parent] = str(target)
+        written[d.index] = str(target)
     return written
 
 
@@ -280,6 +286,7 @@ def _print(text: str) -> None:
 
 
 def _warn_diagnostics(run: RunLike) -> None:
-    for d in run.diagnostics:
+    errors = [d for r in run.reports for d in r.errors]
+    for d in (*run.diagnostics, *errors):
         where = f"{d.where}: " if d.where else ""
         sys.stderr.write(" ".join(f"reviewbot: {d.severity}: {where}{d.message}".split()) + "\n")

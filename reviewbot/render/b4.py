@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from reviewbot.render import labels
 from reviewbot.render.headers import clean
+from reviewbot.render.outcomes import harmless
 
 if TYPE_CHECKING:
     from reviewbot.model import RunLike
@@ -29,12 +30,16 @@ def to_b4_json(run: RunLike) -> str:
         if found:
             counts: dict[str, int] = {}
             for f in found:
-                counts[f.verdict] = counts.get(f.verdict, 0) + 1
+                key = "inconclusive (safe either way)" if harmless(f) else f.verdict
+                counts[key] = counts.get(key, 0) + 1
             summary = ", ".join(f"{n} {v}" for v, n in sorted(counts.items()))
         else:
             summary = "no known page-cache/writeback race affected"
         if report.patch.degraded:
             summary += " (diff damaged: degraded analysis)"
+        if report.errors:  # not reviewed: a pass would read as "nothing found"
+            worst = "fail"
+            summary = f"not reviewed: {clean(report.errors[0].message, 200)}"
         entries.append(
             {
                 "tool": "reviewbot",

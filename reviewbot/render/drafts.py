@@ -21,6 +21,8 @@ class Draft:
     name: str  # file name: "0001-exfs-wait-for-outstanding-requests.eml"
     parent: str  # Message-ID (no brackets) of the mail it answers
     message: EmailMessage
+    # Position in run.reports of the mail it answers: two mails may share a Message-ID.
+    index: int = -1
 
 
 def slug(text: str, limit: int = 52) -> str:
@@ -50,6 +52,7 @@ def build_drafts(
 
     drafts: list[Draft] = []
     by_id = {r.patch.message.msgid: r for r in run.reports}
+    position = {id(r): i for i, r in enumerate(run.reports)}
     for number, report in enumerate(run.reports, start=1):
         msg = report.patch.message
         if summary and any(s.cover == msg.msgid for s in run.series):
@@ -64,7 +67,8 @@ def build_drafts(
             always=always,
         )
         if em is not None:
-            drafts.append(Draft(f"{number:04d}-{slug(msg.subject.title)}.eml", msg.msgid, em))
+            name = f"{number:04d}-{slug(msg.subject.title)}.eml"
+            drafts.append(Draft(name, msg.msgid, em, number - 1))
     summaries: list[Draft] = []
     if summary:
         for series in run.series:
@@ -81,7 +85,10 @@ def build_drafts(
                 from_=from_,
             )
             name = f"0000-summary-{slug(cover.patch.message.subject.title)}.eml"
-            summaries.append(Draft(name, cover.patch.message.msgid, em))
+            if any(d.name == name for d in summaries):
+                # two versions of a series under one title: one file each, not one
+                name = name.replace("0000-summary-", f"0000-summary-{position[id(cover)] + 1}-")
+            summaries.append(Draft(name, cover.patch.message.msgid, em, position[id(cover)]))
     return (*summaries, *drafts)
 
 

@@ -14,12 +14,18 @@ from email.utils import format_datetime
 
 from reviewbot import __version__
 from reviewbot.errors import UsageError
-from reviewbot.model import Address, Message, PatchReport, Series
+from reviewbot.model import Address, Finding, Message, PatchReport, Series
 from reviewbot.render import headers
 from reviewbot.render.env import render
 from reviewbot.render.view import finding_view, section_views
 
 MAX_LINE = 998  # RFC 5322; a quoted line longer than this forces quoted-printable
+# A reply is read by a person: past these many findings (a tree-wide change), the rest
+# are listed one line each, and past MAX_LISTED lines only counted.
+MAX_DETAILED = 8
+MAX_LISTED = 30
+# the findings a reader most needs in full come first
+_URGENCY = {"introduces": 0, "remains": 1, "inconclusive": 2, "fixes": 3, "not-affected": 4}
 
 
 def render_reply(
@@ -37,13 +43,19 @@ def render_reply(
     if not shown and not preexisting and not always:
         return None
     msg = report.patch.message
+    detailed, listed = _split(shown)
+    checked = tuple(f for f in report.findings if f.verdict == "not-affected")
     subject = render("reply_subject.txt.j2", subject=headers.reply_subject(msg.subject))
     body = render(
         "reply_body.txt.j2",
         attribution=attribution(msg),
-        sections=section_views(report, shown),
-        preexisting=tuple(finding_view(f) for f in preexisting),
-        checked=tuple(finding_view(f) for f in report.findings if f.verdict == "not-affected"),
+        sections=section_views(report, detailed),
+        listed=tuple(finding_view(f) for f in listed[:MAX_LISTED]),
+        unlisted=max(0, len(listed) - MAX_LISTED),
+        preexisting=tuple(finding_view(f) for f in preexisting[:MAX_LISTED]),
+        preexisting_unlisted=max(0, len(preexisting) - MAX_LISTED),
+        checked=tuple(finding_view(f) for f in checked[:MAX_LISTED]),
+        checked_unlisted=max(0, len(checked) - MAX_LISTED),
         notes=notes(report),
         version=__version__,
     )
@@ -69,7 +81,8 @@ def render_series_summary(
         rows.append(
             {
                 "subject": headers.clean(r.patch.message.subject.raw, 200),
-                "findings": tuple(finding_view(f) for f in r.reportable),
+                "findings": tuple(finding_view(f) for f in r.reportable[:MAX_LISTED]),
+                "unlisted": max(0, len(r.reportable) - MAX_LISTED),
             }
         )
     subject = render("summary_subject.txt.j2", subject=headers.reply_subject(cover.subject))
@@ -82,6 +95,19 @@ def render_series_summary(
         version=__version__,
     )
     return _assemble(cover, subject, body, now=now, msgid=msgid, from_=from_)
+
+
+def _split(shown: tuple[Finding, ...]) -> tuple[tuple[Finding, ...], tuple[Finding, ...]]:
+    """(findings quoted in full, findings only listed): the most urgent in full, each
+    group kept in the order the pipeline gave."""
+    if len(shown) <= MAX_DETAILED:
+        return shown, ()
+    ranked = sorted(range(len(shown)), key=lambda i: (_URGENCY.get(shown[i].verdict, 5), i))
+    keep = set(ranked[:MAX_DETAILED])
+    return (
+        tuple(f for i, f in enumerate(shown) if i in keep),
+        tuple(f for i, f in enumerate(shown) if i not in keep),
+    )
 
 
 def attribution(msg: Message) -> str:
@@ -107,6 +133,9 @@ def notes(report: PatchReport) -> tuple[str, ...]:
         text = " ".join(d.message.split())
         if text and text not in seen:
             seen.append(text)
+    if len(seen) > MAX_LISTED:
+        more = len(seen) - MAX_LISTED
+        seen = [*seen[:MAX_LISTED], f"{more} more; reviewbot check on the mail lists them all."]
     return tuple(seen)
 
 

@@ -24,7 +24,12 @@ from reviewbot.model import Address, Message, PatchReport, Subject
 # can make a header display differently from what it says.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _REPLY_PREFIX = re.compile(r"^\s*(re|aw|sv|antw|vs|odp|r)\s*:", re.IGNORECASE)
-_MSGID_CHARS = re.compile(r"^[!-~]+$")  # printable ASCII, no spaces
+# RFC 5322 msg-id: id-left "@" id-right, each atext with dots (runs of dots and leading
+# or trailing ones allowed: the obsolete syntax real mailers still produce), or a
+# [domain literal] on the right. Anything else ("not-an-id") cannot thread.
+_ATEXT = r"A-Za-z0-9!#$%&'*+/=?^_`{|}~\-"
+_DOTTED = rf"[{_ATEXT}.]*[{_ATEXT}][{_ATEXT}.]*"
+_MSGID = re.compile(rf"{_DOTTED}@(?:{_DOTTED}|\[[!-Z^-~]*\])")
 MAX_HEADER_TEXT = 300  # characters kept of any untrusted header text
 
 
@@ -45,11 +50,10 @@ def reply_subject(subject: Subject) -> str:
 
 
 def clean_msgid(msgid: str) -> str | None:
-    """A Message-ID without brackets, or None if it cannot be put in a header safely."""
+    """A Message-ID without brackets, or None if it is not a syntactically valid
+    msg-id (or too long to be one anybody's mailer keeps)."""
     value = msgid.strip().strip("<>").strip()
-    if not value or len(value) > 250 or not _MSGID_CHARS.match(value) or "<" in value:
-        return None
-    if ">" in value:
+    if len(value) > 250 or not _MSGID.fullmatch(value):
         return None
     return value
 
@@ -101,18 +105,17 @@ def recipients(
     """(To, Cc) as b4 replies: To = Reply-To, else X-Original-From (B4 Relay), else
     From; Cc = original To + Cc, deduplicated case-insensitively, without anyone
     already in To and without the draft's own sender."""
-    if msg.reply_to:
-        to_src: tuple[Address, ...] = msg.reply_to
-    elif msg.x_original_from is not None:
-        to_src = (msg.x_original_from,)
-    elif msg.from_ is not None:
-        to_src = (msg.from_,)
-    else:
-        to_src = ()
-    seen: set[str] = set()
-    if me is not None:
-        seen.add(me.addr.strip().lower())
-    to = _unique(to_src, seen)
+    mine = {me.addr.strip().lower()} if me is not None else set()
+    # The first source with a usable address wins: a Reply-To whose every address is
+    # unusable (a display name smuggling CR/LF, a redacted address) falls back to the
+    # sender rather than leaving the draft without a To.
+    to: tuple[HeaderAddress, ...] = ()
+    for source in (msg.reply_to, (msg.x_original_from,), (msg.from_,)):
+        usable = [a for a in source if a is not None and header_address(a) is not None]
+        if usable:
+            to = _unique(usable, set(mine))
+            break
+    seen = mine | {a.addr_spec.lower() for a in to}
     cc = _unique((*msg.to, *msg.cc), seen)
     return to, cc
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from reviewbot.model import Finding
 from reviewbot.render.headers import clean
+from reviewbot.render.outcomes import harmless
+from reviewbot.render.quote import place
 from reviewbot.render.view import judged, pick_property
 
 
@@ -11,14 +13,14 @@ def where(f: Finding) -> str:
     """'fs/x.c:12'; a finding read from a commit message has no file or line."""
     described = bool(f.facts) and all(x.basis in ("description", "default") for x in f.facts)
     none = "(commit message)" if described else "-"
-    loc = f"{f.file}:{f.line}" if f.file and f.line is not None else (f.file or none)
-    return clean(loc, 200)
+    return clean((place(f.file, f.line) if f.file else "") or none, 200)
 
 
 def status(f: Finding) -> str:
     """b4's pass/warn/fail: a regression or a race left open fails when its rule is
-    an error; pre-existing problems never fail someone else's patch."""
-    if f.verdict in {"fixes", "not-affected"}:
+    an error; pre-existing problems never fail someone else's patch; a verdict that
+    is undecided only between fixing the race and not affecting it passes."""
+    if f.verdict in {"fixes", "not-affected"} or harmless(f):
         return "pass"
     if f.verdict in ("introduces", "remains") and f.severity == "error" and not f.preexisting:
         return "fail"
@@ -49,6 +51,8 @@ def what(f: Finding) -> str:
         "inconclusive": "cannot decide",
         "not-affected": "does not affect",
     }[f.verdict]
+    if harmless(f):
+        verb = "fixes or does not affect"
     pre = "pre-existing, " if f.preexisting else ""
     degraded = ", degraded analysis" if f.degraded else ""
     func = f"{clean(f.function, 80)}(): " if f.function else ""

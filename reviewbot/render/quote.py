@@ -10,6 +10,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
+from reviewbot.diffparse.repair import UNKNOWN_FILE
 from reviewbot.model import DiffLine, FileChange, Finding, Hunk, Patch
 
 CONTEXT = 5  # lines quoted above the line a finding is about
@@ -33,6 +34,16 @@ class _Anchor:
     file_idx: int
     hunk_idx: int
     line_idx: int
+
+
+def place(file: str, line: int | None) -> str:
+    """'fs/x.c:12'. A hunk quoted without its file header has no file name (the
+    parser's placeholder path), and a made-up name must not read as a real path."""
+    if file == UNKNOWN_FILE:
+        return "(no file header)" + (f", line {line}" if line is not None else "")
+    if file:
+        return f"{file}:{line}" if line is not None else file
+    return f"line {line}" if line is not None else ""
 
 
 def quote_line(line: DiffLine) -> str:
@@ -130,7 +141,8 @@ def sections(patch: Patch, findings: tuple[Finding, ...]) -> tuple[Section, ...]
         h = fc.hunks[hi]
         lines: list[str] = []
         if fi != last_file:
-            lines.append(_file_header(fc))
+            if fc.path != UNKNOWN_FILE:  # quote only what was posted
+                lines.append(_file_header(fc))
             last_file, last_hunk = fi, -1
         if hi != last_hunk:
             lines.append(_hunk_header(h))
@@ -177,6 +189,7 @@ def _prose_lines(text: str) -> list[str]:
 
 
 def _where(f: Finding) -> str:
-    if f.file and f.function:
-        return f"{f.file}, {f.function}()"
-    return f.file or (f"{f.function}()" if f.function else "")
+    file = place(f.file, None)
+    if file and f.function:
+        return f"{file}, {f.function}()"
+    return file or (f"{f.function}()" if f.function else "")

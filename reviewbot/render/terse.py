@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from reviewbot.model import Finding
 from reviewbot.render import labels
+from reviewbot.render.headers import clean
 
 if TYPE_CHECKING:
     from reviewbot.model import RunLike
@@ -30,5 +31,13 @@ def line(f: Finding) -> str:
 
 
 def to_terse(run: RunLike) -> str:
-    lines = [line(f) for report in run.reports for f in report.reportable]
+    lines: list[str] = []
+    for report in run.reports:
+        # a message that could not be reviewed fails: silence would read as a pass
+        lines.extend(
+            f"{clean(report.patch.message.source or '-', 120)}: ERROR: not reviewed: "
+            f"{clean(d.message, 200)}"
+            for d in report.errors
+        )
+        lines.extend(line(f) for f in report.reportable)
     return "".join(f"{ln}\n" for ln in lines)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from reviewbot.model import Finding, PatchReport
 from reviewbot.render import labels
 from reviewbot.render.headers import clean
+from reviewbot.render.outcomes import harmless
 
 if TYPE_CHECKING:
     from reviewbot.model import RunLike
@@ -27,6 +28,8 @@ def _finding(f: Finding) -> list[str]:
         lines.append(f"  {'':<{_VERDICT_WIDTH}} {labels.where(f)}{func}")
     lines.append(f"  {'':<{_VERDICT_WIDTH}} {labels.invariant(f)}: {labels.sides(f)}")
     extras = []
+    if harmless(f):
+        extras.append("fixes or does not affect, depending on an unread fact: safe either way")
     if f.preexisting:
         extras.append("pre-existing (code not changed by the patch)")
     if f.degraded:
@@ -38,7 +41,7 @@ def _finding(f: Finding) -> list[str]:
     return lines
 
 
-def _report(report: PatchReport, drafts: Mapping[str, str]) -> list[str]:
+def _report(report: PatchReport, draft: str | None) -> list[str]:
     msg = report.patch.message
     lines = [clean(msg.subject.raw, 200) or "(no subject)"]
     origin = clean(msg.source, 120)
@@ -64,18 +67,18 @@ def _report(report: PatchReport, drafts: Mapping[str, str]) -> list[str]:
         if note not in notes:
             notes.append(note)
     lines.extend(notes)
-    draft = drafts.get(msg.msgid)
     if draft:
         lines.append(f"  draft: {draft}")
     return lines
 
 
-def to_text(run: RunLike, drafts: Mapping[str, str] | None = None) -> str:
-    """``drafts`` maps a message's Message-ID to where its draft went."""
+def to_text(run: RunLike, drafts: Mapping[int, str] | None = None) -> str:
+    """``drafts`` maps a message's position in ``run.reports`` to where its draft went
+    (not its Message-ID, which two messages of one mbox may share)."""
     drafts = drafts or {}
     out: list[str] = []
-    for report in run.reports:
-        out.extend(_report(report, drafts))
+    for i, report in enumerate(run.reports):
+        out.extend(_report(report, drafts.get(i)))
         out.append("")
     for d in run.diagnostics:
         where = f"{clean(d.where, 120)}: " if d.where else ""

@@ -12,7 +12,7 @@ import shlex
 from dataclasses import dataclass, replace
 
 from reviewbot.model import Fact, Finding, PatchReport, PropertyResult, SimResult
-from reviewbot.render.quote import Section, sections
+from reviewbot.render.quote import Section, place, sections
 
 # The simulation side whose counterexample a reader needs for each verdict: a fix is
 # shown by the race it closes (before), anything else by what is left (after).
@@ -67,6 +67,8 @@ class FindingView:
     knobs_changed: str = ""  # "flush=none -> write_and_wait" (knobs differing by side)
     knobs_common: str = ""  # "statx=default, ..." (the same on both sides)
     vocab: str = ""  # once per draft: the trace's names are the model's, not the patch's
+    # inconclusive only between "fixes" and "not-affected" (render/outcomes.py)
+    harmless: bool = False
 
 
 @dataclass(frozen=True)
@@ -181,15 +183,12 @@ def _side(f: Finding, result: SimResult | None, knobs: tuple[tuple[str, str], ..
 
 
 def _fact(fact: Fact) -> FactView:
-    where = ""
-    if fact.file:
-        where = f"{fact.file}:{fact.line}" if fact.line is not None else fact.file
-    elif fact.line is not None:
-        where = f"line {fact.line}"
+    where = place(fact.file, fact.line)
     return FactView(fact.side, where, " ".join(fact.text.split()), fact.assumed, fact.basis)
 
 
 def finding_view(f: Finding) -> FindingView:
+    from reviewbot.render.outcomes import harmless
     from reviewbot.sim.trace import render_columns
 
     result, prop = pick_property(f)
@@ -201,9 +200,9 @@ def finding_view(f: Finding) -> FindingView:
         trace = render_columns(result, shown, width=trace_width(len(result.threads)))
         trace = trace.rstrip("\n")
         if prop.replay:
-            replay = f"reviewbot sim replay {shlex.quote(f.scenario)} {shlex.quote(prop.replay)}"
+            replay = replay_command(f.scenario, prop.replay)
     invariant = prop.property if prop is not None else (f.invariant or "its invariant")
-    location = f"{f.file}:{f.line}" if f.file and f.line is not None else f.file
+    location = place(f.file, f.line)
     facts = _merge_sides(tuple(_fact(x) for x in f.facts))
     return FindingView(
         rule=f.rule,
@@ -232,8 +231,23 @@ def finding_view(f: Finding) -> FindingView:
         fn=f"{f.function}()" if f.function else "this code",
         about=f" ({_lower_first(' '.join(f.title.split()))})" if f.title.strip() else "",
         trace_side=trace_side(f),
+        harmless=harmless(f),
         **_knob_split(f),
     )
+
+
+REPLAY_INDENT = 2  # the draft indents the command by this much
+MAIL_WIDTH = 78
+
+
+def replay_command(scenario: str, replay: str) -> str:
+    """``reviewbot sim replay SCENARIO REPLAY``; when that overflows a mail line, the
+    replay string (one token that must not break) goes alone on a continuation line."""
+    head = f"reviewbot sim replay {shlex.quote(scenario)}"
+    one = f"{head} {shlex.quote(replay)}"
+    if REPLAY_INDENT + len(one) <= MAIL_WIDTH:
+        return one
+    return f"{head} \\\n    {shlex.quote(replay)}"
 
 
 def _knob_split(f: Finding) -> dict[str, str]:

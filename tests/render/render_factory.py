@@ -188,3 +188,33 @@ def finding(verdict: str = "fixes", **kw: object) -> Finding:
 def report(*findings: Finding, msg: Message | None = None) -> PatchReport:
     p = patch(msg)
     return PatchReport(patch=p, functions=(), findings=findings)
+
+
+def undecided_finding(*others: str, assumed: str = "fixes") -> Finding:
+    """An inconclusive finding as analyze makes it when an unread fact decides the
+    verdict: ``assumed`` with the facts as read, each of ``others`` with another value
+    of the fact (the message is sensitivity.explain's own text)."""
+    from reviewbot.rules.sensitivity import Outcome, explain
+
+    sides = {
+        "fixes": (True, False),
+        "introduces": (False, True),
+        "remains": (True, True),
+        "not-affected": (False, False),
+    }
+    before_bad, after_bad = sides[assumed]
+    base = finding(assumed)
+    decisive = tuple(
+        Outcome("completion_takes_ref", "yes", f"v{i}", v)  # type: ignore[arg-type]
+        for i, v in enumerate(others)
+    )
+    return replace(
+        base,
+        verdict="inconclusive",
+        confidence="low",
+        sim_before=sim(before_bad, knobs=base.knobs_before),
+        sim_after=sim(after_bad, knobs=base.knobs_after),
+        message="exfs_evict_inode() may free the handle under a read."
+        + explain("evict-vs-async-io", assumed, decisive=decisive),  # type: ignore[arg-type]
+        outcomes=tuple(sorted({assumed, *others})),  # type: ignore[arg-type]
+    )

@@ -90,7 +90,8 @@ def test_one_broken_message_does_not_stop_the_mailbox(
     box = tmp_path / "mixed.mbox"
     box.write_bytes(NEGATIVE.read_bytes() + broken + FIX.read_bytes())
 
-    assert _run(["check", str(box), "--format", "text"]) == 1
+    # the others are reviewed, but a batch with an unreadable message exits 2
+    assert _run(["check", str(box), "--format", "text"]) == 2
     captured = capsys.readouterr()
     assert "Traceback" not in captured.out + captured.err
     out = captured.out
@@ -99,7 +100,7 @@ def test_one_broken_message_does_not_stop_the_mailbox(
     assert len(broken_lines) == 1 and "cannot be parsed" in broken_lines[0]
     assert "2 message(s)" in out
 
-    assert _run(["check", str(box), "--format", "terse"]) == 1
+    assert _run(["check", str(box), "--format", "terse"]) == 2
     captured = capsys.readouterr()
     assert captured.out.count("\n") == 1  # the one finding; the skipped message is not one
     assert captured.err.count("\n") == 1 and "message 2" in captured.err

@@ -15,7 +15,7 @@ import render_factory as factory
 
 import reviewbot
 from reviewbot.cli import main
-from reviewbot.model import CheckOptions, Diagnostic, PatchReport, Series
+from reviewbot.model import CheckOptions, Diagnostic, PatchReport, Series, Subject
 
 
 @dataclass(frozen=True)
@@ -180,3 +180,17 @@ def test_b4_and_terse_formats(fake_pipeline, capsys) -> None:  # type: ignore[no
     assert json.loads(out)[0]["status"] == "fail"
     assert _run(["check", "x.mbox", "--format", "terse"]) == 1
     assert capsys.readouterr().out.count("ERROR:") == 1
+
+
+def test_shared_message_id_gets_a_draft_each(fake_pipeline, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    other = factory.message(subject=Subject(raw="[PATCH] exfs: other", title="exfs: other"))
+    fake_pipeline.append(factory.report(factory.finding("remains"), msg=other))
+    out = tmp_path / "drafts"
+    assert _run(["check", "x.mbox", "--format", "email", "--out", str(out), *FROM]) == 1
+    assert len(list(out.iterdir())) == 2
+    assert "wrote 2 draft(s)" in capsys.readouterr().err
+    assert _run(["check", "x.mbox", "--out", str(out), *FROM]) == 1
+    text = capsys.readouterr().out
+    first, second = sorted(out.iterdir())
+    assert f"draft: {first}" in text and f"draft: {second}" in text
+    assert text.index(f"draft: {first}") < text.index(f"draft: {second}")

@@ -83,3 +83,25 @@ def test_mbox_stream_reads_back_as_separate_messages(tmp_path) -> None:  # type:
         "<m1@example.net>",
         "<m2@example.net>",
     ]
+
+
+def test_two_versions_of_a_series_get_a_summary_file_each() -> None:
+    reports, series = [], []
+    for v in (1, 2):
+        cover, part = f"c{v}@example.net", f"p{v}@example.net"
+        title = Subject(f"[PATCH v{v} 0/1] exfs: two", "exfs: two", version=v)
+        reports += [
+            factory.report(msg=factory.message(msgid=cover, subject=title)),
+            factory.report(
+                factory.finding("introduces"),
+                msg=factory.message(msgid=part, subject=Subject(f"[PATCH v{v} 1/1] a", "a")),
+            ),
+        ]
+        series.append(Series(cover, v, 1, cover, (part,), True))
+    run = Run(tuple(reports), tuple(series))
+    drafts = build_drafts(
+        run, now=factory.NOW, from_=factory.ME, domain="example.org", summary=True
+    )
+    assert len({d.name for d in drafts}) == len(drafts) == 4
+    # each draft knows which message of the input it answers
+    assert sorted(d.index for d in drafts) == [0, 1, 2, 3]

@@ -230,3 +230,29 @@ def _flat_body(f):  # type: ignore[no-untyped-def]
     )
     assert em is not None
     return em.get_content()
+
+
+def test_a_tree_wide_patch_gives_a_reviewable_draft() -> None:
+    from reviewbot.render.email import MAX_DETAILED, MAX_LISTED
+
+    many = 3 * MAX_LISTED
+    findings = [
+        factory.finding("fixes", file=f"fs/fs{i}/inode.c", function=f"fs{i}_evict_inode")
+        for i in range(many)
+    ]
+    findings[many - 1] = replace(findings[many - 1], verdict="introduces")
+    em = render_reply(
+        factory.report(*findings),
+        now=factory.NOW,
+        msgid="reviewbot-1@example.org",
+        from_=factory.ME,
+    )
+    assert em is not None
+    body = em.get_content()
+    assert len(body.splitlines()) < 40 * MAX_DETAILED + 3 * MAX_LISTED
+    flat = " ".join(body.split())
+    assert f"the other {many - MAX_DETAILED} findings are only listed" in flat
+    assert f"and {many - MAX_DETAILED - MAX_LISTED} more." in flat
+    # the regression is quoted in full even though it comes last
+    assert f"Could this change open a race in fs{many - 1}_evict_inode()" in flat
+    assert "fs0_evict_inode()" in flat

@@ -62,8 +62,7 @@ def test_terse_never_errors_on_preexisting() -> None:
 
 def test_text_summary() -> None:
     run = _run("introduces")
-    msgid = run.reports[0].patch.message.msgid
-    out = to_text(run, {msgid: "out/0001-x.eml"})
+    out = to_text(run, {0: "out/0001-x.eml"})
     assert out.splitlines()[0] == factory.message().subject.raw
     assert "  introduces   evict-without-waiting-for-io" in out
     assert "draft: out/0001-x.eml" in out
@@ -81,3 +80,20 @@ def test_text_lists_diagnostics() -> None:
         _run(), diagnostics=(Diagnostic("no-diff", "message 3 has no diff", "info", "mbox"),)
     )
     assert "info: mbox: message 3 has no diff" in to_text(run)
+
+
+def test_a_hunk_without_its_file_header_has_no_made_up_path() -> None:
+    from reviewbot.diffparse.repair import UNKNOWN_FILE
+
+    run = _run("inconclusive", file=UNKNOWN_FILE, line=48)
+    (line,) = to_terse(run).splitlines()
+    assert line.startswith("(no file header), line 48: WARNING: exfs_evict_inode(): ")
+    assert UNKNOWN_FILE not in to_text(run)
+    assert UNKNOWN_FILE not in to_b4_json(run)
+
+
+def test_bidi_and_control_characters_never_reach_terse_or_text() -> None:
+    hostile = "fs/exfs/\u202egnp.c\x1b[2J"
+    run = _run("introduces", file=hostile, function="exfs_\u2066evict")
+    for out in (to_terse(run), to_text(run), json.loads(to_b4_json(run))[0]["details"]):
+        assert not any(c in out for c in "\u202e\u2066\x1b"), out

@@ -147,3 +147,45 @@ def test_any_subject_and_name_give_well_formed_draft(subj: str, name: str, local
 def test_clean_removes_controls_and_caps_length() -> None:
     assert headers.clean("a\r\nb\tc\x00d\u202e") == "a b c d"
     assert len(headers.clean("x" * 1000)) == headers.MAX_HEADER_TEXT
+
+
+@pytest.mark.parametrize(
+    "msgid",
+    ["not-an-id", 'not-an-id "quoted" \x1b[31mred', "a@b@c", "@example.org", "a@", "x y@z"],
+)
+def test_only_valid_msg_ids_thread(msgid: str) -> None:
+    msg = factory.message(msgid=msgid, references=("not-a-ref", "ok@example.net"))
+    assert headers.parent_id(msg) is None
+    assert headers.references(msg) == ("ok@example.net",)
+    em = render_reply(
+        factory.report(factory.finding("fixes"), msg=msg),
+        now=factory.NOW,
+        msgid="reviewbot-1@example.org",
+        from_=factory.ME,
+    )
+    assert em is not None
+    assert em["In-Reply-To"] is None
+    assert em["References"] == "<ok@example.net>"
+    assert "no usable Message-ID" in em.get_content()
+
+
+@pytest.mark.parametrize(
+    "msgid", ["a@b", "<CAH2r5=+x_Y@mail.gmail.com>", "1.2..3.@host.example", "x@[10.0.0.1]"]
+)
+def test_valid_msg_ids_still_thread(msgid: str) -> None:
+    assert headers.parent_id(factory.message(msgid=msgid)) == msgid.strip("<>")
+
+
+def test_unusable_reply_to_falls_back_to_the_sender() -> None:
+    # what the parser keeps of 'Reply-To: "a<CR><LF>Bcc: z@z" <r@example.com>'
+    smuggled = Address('"a', "")
+    msg = factory.message(reply_to=(smuggled,))
+    to, cc = headers.recipients(msg, factory.ME)
+    assert [a.addr_spec for a in to] == ["ann@example.net"]
+    assert "ann@example.net" not in [a.addr_spec.lower() for a in cc]
+    # one usable Reply-To address among unusable ones is still the author's choice
+    msg = factory.message(reply_to=(smuggled, Address("", "list@example.org")))
+    assert [a.addr_spec for a in headers.recipients(msg)[0]] == ["list@example.org"]
+    # a redacted Reply-To falls back too
+    msg = factory.message(reply_to=(Address("Ann", "ann@xxxxxxxx"),))
+    assert [a.addr_spec for a in headers.recipients(msg)[0]] == ["ann@example.net"]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import replace
 
 import render_factory as factory
 
-from reviewbot.model import TraceStep
+from reviewbot.diffparse.repair import UNKNOWN_FILE
+from reviewbot.model import PatchReport, TraceStep
 from reviewbot.render import view
 
 
@@ -146,3 +148,32 @@ def test_model_vocabulary_is_named_once_outside_the_models_filesystem() -> None:
     shown = [fv for s in sections for fv in s.findings]
     assert len(shown) == 2 and all(fv.trace for fv in shown)
     assert [bool(fv.vocab) for fv in shown] == [True, False]
+
+
+def test_long_replay_command_breaks_before_the_replay_string() -> None:
+    replay = "evict-vs-async-io:" + ",".join(f"knob{i}=value{i}" for i in range(12)) + ":AB2:9f"
+    cmd = view.replay_command("evict-vs-async-io", replay)
+    first, second = cmd.splitlines()
+    assert first == "reviewbot sim replay evict-vs-async-io \\"
+    assert second == "    " + replay  # one token: it cannot break further
+    assert len("  " + first) <= 78
+    # what a shell makes of the two lines is the one-line command
+    assert shlex.split(cmd.replace("\\\n", "")) == shlex.split(
+        f"reviewbot sim replay evict-vs-async-io {replay}"
+    )
+    short = view.replay_command("flags-rmw", "flags-rmw:atomic=no:A1:00")
+    assert "\n" not in short
+
+
+def test_a_hunk_without_its_file_header_is_not_given_a_path() -> None:
+    p = factory.patch()
+    fc = replace(p.files[0], old_path=UNKNOWN_FILE, new_path=UNKNOWN_FILE)
+    p = replace(p, files=(fc,))
+    f = factory.finding("fixes", file=UNKNOWN_FILE)
+    f = replace(f, facts=tuple(replace(x, file=UNKNOWN_FILE) for x in f.facts))
+    (section,) = view.section_views(PatchReport(p, (), (f,)), (f,))
+    assert not any(UNKNOWN_FILE in line for line in section.quoted)
+    assert section.quoted[0].startswith("> @@ ")
+    fv = section.findings[0]
+    assert fv.location == "(no file header), line 407"
+    assert all(UNKNOWN_FILE not in x.where for x in fv.facts)
