@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from reviewbot.rules.context import Observed, SideView
-from reviewbot.rules.extract import evict, flags, mapping, remote_attr, writelock
+from reviewbot.rules.extract import evict, flags, killsb, mapping, remote_attr, writelock
 
 ROLES: dict[str, Callable[[SideView], bool]] = {
     "remote-getattr": remote_attr.is_remote_getattr,
     "evict": evict.is_evict,
+    "kill-sb": killsb.is_kill_sb,
     "map-blocks": mapping.is_map_blocks,
     "write-begin": mapping.is_write_begin,
     "buffered-write": writelock.is_buffered_write,
@@ -28,6 +29,7 @@ EXTRACTORS: dict[str, Callable[[SideView], Observed | None]] = {
     "getattr.getattr_lock": remote_attr.getattr_lock,
     "evict.wait_for_io": evict.wait_for_io,
     "evict.wait_at": evict.wait_at,
+    "killsb.sb_wait": killsb.sb_wait,
     "mapping.validity_cookie": mapping.validity_cookie,
     "mapping.map_extent": mapping.map_extent,
     "mapping.cookie_order": mapping.cookie_order,

@@ -56,12 +56,23 @@ WAIT_PRIMS = frozenset(
         "wait_event_interruptible",
         "wait_for_completion",
         "wait_for_completion_killable",
+        # the same wait, bounded or interruptible: it still returns only once the
+        # completion is signalled unless the timeout or a signal ends it
+        "wait_for_completion_timeout",
+        "wait_for_completion_killable_timeout",
+        "wait_for_completion_interruptible",
+        "wait_for_completion_io",
         "wait_on_bit",
         "inode_dio_wait",
         "netfs_wait_for_outstanding_io",
         "flush_workqueue",
         "drain_workqueue",
     }
+)
+# VFS superblock shutdown (fs/super.c): evicts every inode, then the caller frees its own
+# state. A ->kill_sb calls one of these.
+SB_SHUTDOWN = frozenset(
+    {"kill_anon_super", "kill_block_super", "kill_litter_super", "generic_shutdown_super"}
 )
 FILL_KSTAT = frozenset({"generic_fillattr", "generic_fill_statx_attr"})
 ATOMIC_BITOPS = frozenset(

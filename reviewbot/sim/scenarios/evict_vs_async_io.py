@@ -22,6 +22,25 @@ on a 9p fid (rreq->netfs_priv) and a pointer to the inode.
   fix atomic_dec_and_test(&ictx->io_count) (touches the inode) and wake_up_var()
   (only hashes the address, touches nothing).
 
+The superblock half (knob ``sb_wait``). With ``sb_wait=yes`` the umount thread, after
+destroy_inode() and before p9_client_destroy(), waits until the request has finished
+(netfs_free_request() done: ``rreq.alive`` false), as a ->kill_sb does that waits for
+the client's or session's outstanding requests, or flushes the workqueue completions
+run on, between generic_shutdown_super()/kill_anon_super() and destroying the client.
+What the model can tell: with ``wait_for_io=no, sb_wait=yes`` (variant
+``sb-wait-only``) no interleaving reaches the fid after it is freed, because the
+destroy waits for the completion's last step. That the inode is safe too follows only
+from what this completion does: without the per-inode count it touches nothing of the
+inode after its folio is released (the steps after folio_end_writeback() read only the
+fid and the request). What it cannot tell: an sb-level wait comes after eviction, so
+whatever a real completion still does to the inode, its mapping or its netfs context
+after the folio is released (the fix's own atomic_dec_and_test(&ictx->io_count) is
+such a step; so would be anything not modelled here) is not covered by it; only
+``wait_for_io`` covers that. A wait placed before generic_shutdown_super() is
+stronger than the one modelled (it also precedes eviction); the model does not tell
+the two apart, it places the wait at the weakest point that still precedes the
+destroy.
+
 Invariants: no completion touches a freed fid or inode (checked on each step that
 dereferences them); no deadlock (every thread finishes).
 
@@ -110,6 +129,17 @@ def _umount(k: Mapping[str, str]) -> list[Instr]:
             writes=("inode.alive",),
             effect=lambda s: {"inode.alive": False},
         ),
+    ]
+    if k["sb_wait"] == "yes":
+        # ->kill_sb after generic_shutdown_super(): waits for the client's requests
+        prog.append(
+            await_(
+                "->kill_sb: wait for the client's outstanding requests",
+                lambda s: not s["rreq.alive"],
+                reads=("rreq.alive",),
+            )
+        )
+    prog += [
         step(
             "v9fs_kill_super() -> p9_client_destroy(): fids freed",
             writes=("fid.alive",),
@@ -181,7 +211,11 @@ SCENARIO = ScenarioSpec(
         "->evict_inode/umount frees the inode and the fids while a netfs request "
         "that still holds them is completing"
     ),
-    knobs={"wait_for_io": ("no", "yes"), "wait_at": ("before_truncate", "before_clear_inode")},
+    knobs={
+        "wait_for_io": ("no", "yes"),
+        "wait_at": ("before_truncate", "before_clear_inode"),
+        "sb_wait": ("no", "yes"),
+    },
     knob_docs={
         "wait_for_io": (
             "no: ->evict_inode goes from truncate_inode_pages_final() to clear_inode() "
@@ -196,8 +230,14 @@ SCENARIO = ScenarioSpec(
             "truncate_inode_pages_final(); before_clear_inode: after it, just "
             "before clear_inode()"
         ),
+        "sb_wait": (
+            "no: ->kill_sb destroys the client (p9_client_destroy(), the fids with "
+            "it) right after generic_shutdown_super() has evicted the inodes; yes: "
+            "after eviction and before that teardown it waits until every "
+            "outstanding request has finished (its last step done)"
+        ),
     },
-    defaults={"wait_for_io": "no", "wait_at": "before_truncate"},
+    defaults={"wait_for_io": "no", "wait_at": "before_truncate", "sb_wait": "no"},
     variants={
         "pre-patch": Variant(
             {"wait_for_io": "no"},
@@ -214,6 +254,17 @@ SCENARIO = ScenarioSpec(
             {"wait_for_io": "yes", "wait_at": "before_truncate"},
             {UAF: "holds", "no-deadlock": "holds", "request-outlives-folio": "holds"},
             "v2/v3 as merged: the wait comes before truncate_inode_pages_final()",
+        ),
+        "sb-wait-only": Variant(
+            {"wait_for_io": "no", "sb_wait": "yes"},
+            {UAF: "holds", "no-deadlock": "holds", "request-outlives-folio": "holds"},
+            "no wait in ->evict_inode, but ->kill_sb waits for the client's requests "
+            "before destroying it: the fid outlives every completion",
+        ),
+        "both-waits": Variant(
+            {"wait_for_io": "yes", "sb_wait": "yes"},
+            {UAF: "holds", "no-deadlock": "holds", "request-outlives-folio": "holds"},
+            "the merged fix plus a ->kill_sb wait: nothing left for the second wait",
         ),
     },
     build=build,

@@ -71,3 +71,138 @@ static void ext4x_evict_inode(struct inode *inode)
 	ext4x_free_blocks(inode);
 	clear_inode(inode);
 }
+
+/* ->kill_sb, the umount's other half (role kill-sb, fact sb_wait). This rule cannot
+ * report on them yet: it judges ->evict_inode, and a fact read from a ->kill_sb cannot
+ * be combined with one read from an ->evict_inode (see rule.yaml). The todo marks say
+ * what it should report; tests/rules/test_killsb.py checks them against the role and
+ * its fact. */
+
+static void p9x_wait_requests(struct p9x_session *ses)
+{
+	wait_event(ses->req_wq, atomic_read(&ses->nr_reqs) == 0);
+}
+
+/* 9p style: the client goes while a completion may still put one of its fids. */
+static void p9x_kill_super(struct super_block *sb)
+{
+	struct p9x_session *ses = sb->s_fs_info;
+
+	kill_anon_super(sb);
+	/* todoruleid: evict-without-waiting-for-io */
+	p9x_session_close(ses);
+	kfree(ses);
+}
+
+/* 9p style near miss: a helper waits for the session's requests first. */
+static void p9y_kill_super(struct super_block *sb)
+{
+	struct p9x_session *ses = sb->s_fs_info;
+
+	kill_anon_super(sb);
+	p9x_wait_requests(ses);
+	/* todook: evict-without-waiting-for-io */
+	p9x_session_close(ses);
+	kfree(ses);
+}
+
+/* afs style: waits only while a volume is attached. */
+static void afsx_kill_super(struct super_block *sb)
+{
+	struct afsx_super_info *as = AFSX_FS_S(sb);
+
+	kill_anon_super(sb);
+	if (as->volume)
+		wait_var_event(&as->volume->n_calls, !atomic_read(&as->volume->n_calls));
+	/* todoruleid: evict-without-waiting-for-io */
+	afsx_destroy_sbi(as);
+}
+
+/* cifs style: drops its root, shuts down, unmounts the session at once. */
+static void smbx_kill_sb(struct super_block *sb)
+{
+	struct smbx_sb_info *sbi = SMBX_SB(sb);
+
+	if (sbi->root) {
+		dput(sbi->root);
+		sbi->root = NULL;
+	}
+	kill_anon_super(sb);
+	/* todoruleid: evict-without-waiting-for-io */
+	smbx_umount(sbi);
+}
+
+/* cifs style: the deferred-close work is flushed, but after the session is gone. */
+static void smby_kill_sb(struct super_block *sb)
+{
+	struct smbx_sb_info *sbi = SMBX_SB(sb);
+
+	kill_anon_super(sb);
+	/* todoruleid: evict-without-waiting-for-io */
+	smbx_umount(sbi);
+	flush_workqueue(smbx_close_wq);
+}
+
+/* ceph style near miss: the completion workqueue is flushed before the client goes. */
+static void cephx_kill_sb(struct super_block *s)
+{
+	struct cephx_fs_client *fsc = cephx_sb_to_client(s);
+
+	cephx_mdsc_pre_umount(fsc->mdsc);
+	kill_anon_super(s);
+	flush_workqueue(fsc->inode_wq);
+	/* todook: evict-without-waiting-for-io */
+	cephx_destroy_client(fsc);
+}
+
+/* nfs style: shuts down, then frees the server with RPCs possibly in flight. */
+static void nfsx_kill_super(struct super_block *s)
+{
+	struct nfsx_server *server = NFSX_SB(s);
+	dev_t dev = s->s_dev;
+
+	generic_shutdown_super(s);
+	nfsx_release_cookie(s);
+	/* todoruleid: evict-without-waiting-for-io */
+	nfsx_free_server(server);
+	free_anon_bdev(dev);
+}
+
+/* nfs style near miss: completions are waited for before the server is freed. */
+static void nfsy_kill_super(struct super_block *s)
+{
+	struct nfsx_server *server = NFSX_SB(s);
+
+	generic_shutdown_super(s);
+	wait_for_completion(&server->rpcs_done);
+	/* todook: evict-without-waiting-for-io */
+	nfsx_free_server(server);
+}
+
+static void fusex_sb_destroy(struct super_block *sb)
+{
+	struct fusex_conn *fc = get_fusex_conn_super(sb);
+
+	fusex_abort_conn(fc);
+	wait_event(fc->blocked_waitq, atomic_read(&fc->num_waiting) == 0);
+}
+
+/* fuse style near miss: the helper run before the shutdown waits for the requests. */
+static void fusex_kill_sb_anon(struct super_block *sb)
+{
+	fusex_sb_destroy(sb);
+	kill_anon_super(sb);
+	/* todook: evict-without-waiting-for-io */
+	fusex_mount_destroy(get_fusex_mount_super(sb));
+}
+
+/* fuse style: the connection is aborted, but nobody waits for its requests. */
+static void fusey_kill_sb_anon(struct super_block *sb)
+{
+	struct fusex_conn *fc = get_fusex_conn_super(sb);
+
+	fusex_abort_conn(fc);
+	kill_anon_super(sb);
+	/* todoruleid: evict-without-waiting-for-io */
+	fusex_conn_put(fc);
+}
