@@ -1,19 +1,27 @@
-"""Role "shared flags word update" and the fact of the flags-rmw scenario.
+"""Role "shared flags word update" and the facts of the flags-rmw scenario.
 
-A flags word is *shared* when the patch shows it changed with atomic bitops somewhere
-(so other contexts touch it concurrently), or read-modify-written in two or more
-functions. Words reached through a ``struct kstat *`` parameter or a local variable are
-never shared (they belong to one call).
+A flags word is *shared* when the patch shows it changed with atomic bitops (or read
+with test_bit()) somewhere, so other contexts touch it concurrently, or
+read-modify-written in two or more functions. Evidence from both sides of the changed
+function counts: a patch that turns set_bit() into ``|=`` shows the word shared on its
+old side only. One word is one field of one kind of object: ``a->flags`` and
+``b->flags`` are different words when the code shows their types differ. Objects that
+belong to one call are never shared: a ``struct kstat *`` parameter, a struct on the
+stack, an object this function has just allocated and not yet handed to other code.
 Fact ``atomic``: every update of a shared word in this function uses an atomic bitop or
-happens with a lock held.
+happens with a lock held (taken in the function, asserted held, or released later with
+no matching lock, i.e. held on entry).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
 
-from reviewbot.rules.context import DEFINES, Observed, SideView
-from reviewbot.rules.cst import AssignSite, Body
+from reviewbot.rules.context import DEFINES, Observed, SideView, view
+from reviewbot.rules.cst import AssignSite, Body, CallSite
 from reviewbot.rules.extract.common import (
     ATOMIC_BITOPS,
     BIT_READS,
@@ -22,96 +30,293 @@ from reviewbot.rules.extract.common import (
     base_of,
     code,
     field_of,
-    has_param,
 )
 
 _RMW = ("|=", "&=", "^=")
 _NONATOMIC = frozenset({"__set_bit", "__clear_bit", "__change_bit"})
+# Assert that the caller holds a lock (include/linux/lockdep.h, spinlock.h).
+_HELD = frozenset(
+    {
+        "lockdep_assert_held",
+        "lockdep_assert_held_write",
+        "lockdep_assert_held_once",
+        "assert_spin_locked",
+    }
+)
+# Kernel allocators (kmalloc(), kzalloc(), kvmalloc(), kmem_cache_alloc(), mempool_alloc(),
+# and the *_alloc_*() constructors of subsystems): the object they return is reachable
+# only through the variable it is assigned to until this code hands it on.
+_ALLOC = re.compile(r"(^|_)[a-z]{0,3}alloc(_|$)")
+# Calls that only check or clear a fresh object; any other call taking it may publish it.
+_INSPECT = frozenset(
+    {"IS_ERR", "IS_ERR_OR_NULL", "PTR_ERR", "likely", "unlikely", "WARN_ON", "memset"}
+)
+# Kernel calls that make an object reachable through one of its members (list and tree
+# linkage, RCU publication, hashing, queued work).
+_PUBLISH = re.compile(
+    r"^(h?list_add\w*|list_splice\w*|list_move\w*|rb_link_node\w*|rb_insert\w*|"
+    r"rcu_assign_pointer|xa_store\w*|xa_insert\w*|radix_tree_insert|idr_replace|"
+    r"\w*insert_inode_hash|hash_add\w*|queue_\w*work\w*|schedule_\w*work)$"
+)
 
 
-def _rmws(body: Body) -> list[AssignSite]:
-    return [a for a in body.assigns if a.op in _RMW and field_of(a.left)]
+@dataclass(frozen=True)
+class Site:
+    """One access to a field that may be a flags word."""
+
+    fn: str  # the function it is in
+    field: str
+    kind: str  # "rmw" (|= &= ^=, __set_bit()), "store" (=), "atomic" (set_bit()), "read"
+    op: str  # the operator or the bitop's name
+    value: str  # the flag written (the mask or the bitop's bit argument)
+    text: str
+    row: int
+    obj: str  # the object's type as the code declares it, "" when not shown
+    private: str  # why the object belongs to this call, "" if other contexts may see it
+    lock: str  # the lock held around it, "" if none is seen
+    side: str = ""  # "before"/"after" when read from the other side of the changed function
 
 
-def _bitop_fields(body: Body, names: frozenset[str]) -> set[str]:
-    out = set()
+def _norm(decl: str) -> str:
+    return " ".join(re.sub(r"\b(const|volatile)\b|\*", " ", decl).split())
+
+
+_code = lru_cache(maxsize=256)(code)
+
+
+def _type_of(params: tuple[str, ...], text: str, base: str) -> str:
+    for p in params:
+        m = re.match(r"(.*?)\s*\b(\w+)\s*(\[\s*\])?$", " ".join(p.split()))
+        if m and m.group(2) == base:
+            return _norm(m.group(1))
+    decl = rf"\b((?:struct|union)\s+\w+|\w+_t)\s*\*+\s*{re.escape(base)}\s*[;=,)]"
+    m = re.search(decl, _code(text))
+    return _norm(m.group(1)) if m else ""
+
+
+def _fresh(body: Body, base: str, byte: int) -> str:
+    """The allocation ``base`` was last assigned from before ``byte``, if the object has
+    not been handed to other code since (then no other CPU can see it yet)."""
+    last = [a for a in body.assigns if a.byte < byte and a.left == base]
+    if not last:
+        return ""
+    start = last[-1].byte
+    alloc = next(
+        (c for c in body.calls if c.byte > start and c.assigned_to == base and c.byte < byte),
+        None,
+    )
+    if alloc is None or not _ALLOC.search(alloc.name):
+        return ""
+    bare = re.compile(rf"^\(?\s*(\([^)]*\)\s*)?{re.escape(base)}\s*\)?$")
+    member = re.compile(rf"(?<![\w>.]){re.escape(base)}\s*->")
     for c in body.calls:
-        if c.name in names and len(c.args) >= 2:
-            f = field_of(c.args[-1])
-            if f:
-                out.add(f)
-    return out
+        if not alloc.byte < c.byte < byte or c.name in _INSPECT:
+            continue
+        if any(bare.match(a) for a in c.args):
+            return ""  # handed to code the patch may not show
+        if _PUBLISH.match(c.name) and any(member.search(a) for a in c.args):
+            return ""  # linked where other contexts find it
+    for a in body.assigns:
+        if start < a.byte < byte and bare.match(a.right) and re.search(r"->|\.|\[", a.left):
+            return ""  # stored where others can reach it
+    return f"{base} was just allocated ({alloc.name}())"
 
 
-def shared_words(view: SideView) -> set[str]:
-    atomic: set[str] = set()
-    rmw_in: dict[str, set[str]] = {}
-    for name, body in [*view.peers.items(), (view.name, view.body)]:
-        atomic |= _bitop_fields(body, BIT_READS)
-        for a in _rmws(body):
-            rmw_in.setdefault(field_of(a.left), set()).add(name)
-    return atomic | {f for f, fns in rmw_in.items() if len(fns) >= 2}
-
-
-def _private(view: SideView, left: str) -> bool:
-    base = base_of(left)
-    if has_param(view, "struct kstat") == base:
-        return True
+def _private(params: tuple[str, ...], body: Body, target: str, byte: int) -> str:
+    base = base_of(target)
+    if _type_of(params, body.text, base) == "struct kstat":
+        return f"{base} is a struct kstat, filled for one caller"
     # A struct (not a pointer) declared in this function lives on its stack.
     decl = rf"\b(struct\s+\w+|\w+_t|int|long|unsigned(\s+\w+)?)\s+{re.escape(base)}\s*[;=\[]"
-    return re.search(decl, code(view.body.text)) is not None
+    if re.search(decl, _code(body.text)):
+        return f"{base} is a local variable"
+    return _fresh(body, base, byte)
 
 
-def _locked(body: Body, byte: int) -> bool:
-    depth = 0
-    for c in body.calls:
+def _lock_name(call: CallSite) -> str:
+    return call.args[0].lstrip("&").strip() if call.args else call.text
+
+
+def _lock_at(body: Body, byte: int, annotated: str) -> str:
+    """The lock held at ``byte`` as this body shows it, "" if none is seen."""
+    calls = [c for c in body.calls if not c.name.endswith("_init")]  # spin_lock_init()
+    held: list[str] = []
+    for c in calls:
         if c.byte >= byte:
             break
         if LOCKS.match(c.name):
+            held.append(f"{_lock_name(c)} held")
+        elif c.name in _HELD:
+            held.append(f"{_lock_name(c)} held ({c.name}())")
+        elif UNLOCKS.match(c.name) and held:
+            held.pop()
+    if held:
+        return held[-1]
+    depth = 0
+    for c in calls:
+        if c.byte <= byte:
+            continue
+        if LOCKS.match(c.name):
             depth += 1
-        elif UNLOCKS.match(c.name) and depth:
+        elif UNLOCKS.match(c.name):
+            if not depth:
+                # released with no matching lock taken here: it was held on entry
+                return f"{_lock_name(c)} held on entry (released later by {c.name}())"
             depth -= 1
-    return depth > 0
+    m = re.search(r"__must_hold\(([^)]*)\)", annotated)
+    return f"{m.group(1).lstrip('&').strip()} held (__must_hold)" if m else ""
 
 
-def updates(view: SideView) -> list[tuple[str, int, bool, str]]:
-    """(field, row, atomic, text) for each update of a shared word in this function."""
-    shared = shared_words(view)
+@lru_cache(maxsize=4096)
+def _sites(
+    fn: str,
+    params: tuple[str, ...],
+    body: Body,
+    only: frozenset[str] | None = None,
+    *,
+    annotated: str = "",
+    side: str = "",
+) -> tuple[Site, ...]:
+    """Every access this body shows to a field that may be a flags word. With ``only``
+    (another function's evidence): the accesses to those fields, plain stores left out."""
     out = []
-    for a in _rmws(view.body):
-        f = field_of(a.left)
-        if f in shared and not _private(view, a.left):
-            out.append((f, a.row, _locked(view.body, a.byte), f"{a.left} {a.op} {a.right}"))
-    for c in view.body.calls:
-        if c.name in ATOMIC_BITOPS | _NONATOMIC and len(c.args) >= 2:
-            f = field_of(c.args[-1])
-            if f in shared:
-                ok = c.name in ATOMIC_BITOPS or _locked(view.body, c.byte)
-                out.append((f, c.row, ok, c.text))
+
+    def add(kind: str, target: str, value: str, at: AssignSite | CallSite) -> None:
+        if only is not None and (field_of(target) not in only or kind == "store"):
+            return
+        text = at.text if isinstance(at, CallSite) else f"{at.left} {at.op} {at.right}"
+        op = at.name if isinstance(at, CallSite) else at.op
+        out.append(
+            Site(
+                fn=fn,
+                field=field_of(target),
+                kind=kind,
+                op=op,
+                value=value,
+                text=text,
+                row=at.row,
+                obj=_type_of(params, body.text, base_of(target)),
+                private=_private(params, body, target, at.byte),
+                lock=_lock_at(body, at.byte, annotated),
+                side=side,
+            )
+        )
+
+    for a in body.assigns:
+        if field_of(a.left) and (a.op in _RMW or (a.op == "=" and not a.declaration)):
+            kind = "rmw" if a.op in _RMW else "store"
+            add(kind, a.left, a.right, a)
+    for c in body.calls:
+        if len(c.args) >= 2 and c.name in BIT_READS | _NONATOMIC and field_of(c.args[-1]):
+            kind = "rmw" if c.name in _NONATOMIC else "read"
+            kind = "atomic" if c.name in ATOMIC_BITOPS else kind
+            add(kind, c.args[-1], c.args[0], c)
+    return tuple(out)
+
+
+def _own(v: SideView) -> tuple[Site, ...]:
+    return _sites(v.name, v.params, v.body, annotated=v.fn.header_hint + "\n" + v.fs.text)
+
+
+def _peer_sites(v: SideView, only: frozenset[str]) -> Iterator[Site]:
+    """Accesses to ``only`` in the other functions this side shows."""
+    for name, body in v.peers.items():
+        if name != v.name and not name.startswith(DEFINES):
+            yield from _sites(name, body.params, body, only)
+
+
+def _other_side(v: SideView, only: frozenset[str]) -> tuple[Site, ...]:
+    """Accesses to ``only`` on the other side of this same function."""
+    other = view(v.fn, "after" if v.side == "before" else "before", {})
+    if other is None:
+        return ()
+    return _sites(v.name, other.params, other.body, only, side=other.side)
+
+
+def _same_word(a: Site, b: Site) -> bool:
+    return a.field == b.field and (a.obj == b.obj or not a.obj or not b.obj)
+
+
+def _why_shared(v: SideView, site: Site, own: tuple[Site, ...]) -> str | None:
+    """Why the patch shows ``site``'s word shared, as a clause; None if it does not.
+    Another function's bitop is the strongest evidence, then this function's."""
+    only = frozenset({site.field})
+
+    def same(sites: Iterable[Site]) -> Iterator[Site]:
+        return (e for e in sites if not e.private and _same_word(site, e))
+
+    for e in same(_peer_sites(v, only)):
+        if e.kind in ("atomic", "read"):
+            how = "changes" if e.kind == "atomic" else "reads"
+            return f"{e.fn}() {how} it with {e.op}()"
+    for e in same(_other_side(v, only)):
+        if e.kind in ("atomic", "read"):
+            when = "used" if e.side == "before" else "uses"
+            return f"this function {when} {e.op}() on it {e.side} the patch"
+    for e in same(own):
+        if e.kind in ("atomic", "read"):
+            return f"this function also uses {e.op}() on it"
+    if any(e.kind == "rmw" for e in same(own)):
+        for e in same(_peer_sites(v, only)):
+            if e.kind == "rmw":
+                return f"{e.fn}() also read-modify-writes it"
+    return None
+
+
+def updates(v: SideView) -> list[tuple[Site, str]]:
+    """(site, why the word is shared) for each update of a shared word in this
+    function, on objects other contexts can reach."""
+    own = _own(v)
+    out = []
+    for s in own:
+        if s.kind in ("rmw", "store", "atomic") and not s.private:
+            why = _why_shared(v, s, own)
+            if why is not None:
+                out.append((s, why))
     return out
 
 
-def is_flags_update(view: SideView) -> bool:
-    return bool(updates(view))
+def is_flags_update(v: SideView) -> bool:
+    # A plain store alone does not make the function a flags updater (initialisation
+    # writes whole words); it counts in the fact once the function plays the role.
+    return any(s.kind != "store" for s, _why in updates(v))
 
 
-def atomic(view: SideView) -> Observed | None:
-    ups = updates(view)
+def _unseen_lock(v: SideView) -> str:
+    """What the patch cannot show about a lock around an unprotected update."""
+    if v.fs.complete or v.body.name or v.fs.text.lstrip().startswith("{"):
+        return f"{v.name}() takes no lock around it; whether its callers hold one is not shown"
+    first = v.line_of(0)
+    at = f" at line {first}" if first is not None else ""
+    return (
+        f"no lock is taken around it in the lines shown, which start inside {v.name}(){at}: "
+        "a lock taken above them or by a caller is not visible"
+    )
+
+
+def atomic(v: SideView) -> Observed | None:
+    ups = updates(v)
     if not ups:
         return None
-    bad = [u for u in ups if not u[2]]
+    bad = [(s, why) for s, why in ups if s.kind != "atomic" and not s.lock]
     if bad:
-        f, _row, _ok, text = bad[0]
+        s, why = bad[0]
+        how = (
+            f"overwrites the shared flags word {s.field} with a plain store"
+            if s.kind == "store"
+            else f"changes the shared flags word {s.field} with a plain read-modify-write"
+        )
         return Observed(
             "no",
-            f"{view.name}() changes the shared flags word {f} with a plain "
-            f"read-modify-write ({text})",
-            tuple(u[1] for u in bad),
+            f"{v.name}() {how} ({s.text}); shared because {why}; {_unseen_lock(v)}",
+            tuple(s.row for s, _w in bad),
         )
-    f, _row, _ok, text = ups[0]
-    return Observed(
-        "yes", f"{view.name}() changes {f} atomically ({text})", tuple(u[1] for u in ups)
-    )
+    s, _why = ups[0]
+    if s.kind == "atomic":
+        text = f"{v.name}() changes {s.field} with an atomic bitop ({s.text})"
+    else:
+        text = f"{v.name}() changes {s.field} ({s.text}) with {s.lock}"
+    return Observed("yes", text, tuple(s.row for s, _w in ups))
 
 
 def _bit_of(text: str) -> str:
@@ -122,11 +327,11 @@ def _bit_of(text: str) -> str:
     return re.sub(r"[~()\s]", "", text)
 
 
-def _defined_with(view: SideView, written: set[str]) -> set[str]:
+def _defined_with(v: SideView, written: set[str]) -> set[str]:
     """Names of the #define runs the side shows that define one of ``written``: the
     word's other flag values, even those this side never sets."""
     out: set[str] = set()
-    for name, body in view.peers.items():
+    for name, body in v.peers.items():
         if name.startswith(DEFINES):
             names = {_bit_of(c.args[0]) for c in body.calls if c.args}
             if names & written:
@@ -134,27 +339,20 @@ def _defined_with(view: SideView, written: set[str]) -> set[str]:
     return out
 
 
-def bits(view: SideView) -> Observed | None:
+def bits(v: SideView) -> Observed | None:
     """How many distinct flag values the word can hold, as this side of the patch shows
     it: the values its updates write, plus the run of #defines that defines them."""
-    mine = {f for f, _row, _ok, _t in updates(view)}
+    mine = [s for s, _why in updates(v) if s.kind != "store"]
     if not mine:
         return None
     written: set[str] = set()
-    for name, body in [*view.peers.items(), (view.name, view.body)]:
-        if name.startswith(DEFINES):
-            continue
-        for a in _rmws(body):
-            if field_of(a.left) in mine:
-                written.add(_bit_of(a.right))
-        for c in body.calls:
-            writes = c.name in ATOMIC_BITOPS | _NONATOMIC and len(c.args) >= 2
-            if writes and field_of(c.args[-1]) in mine:
-                written.add(_bit_of(c.args[0]))
+    for s in (*_own(v), *_peer_sites(v, frozenset(m.field for m in mine))):
+        if s.kind in ("rmw", "atomic") and not s.private and any(_same_word(s, m) for m in mine):
+            written.add(_bit_of(s.value))
     written.discard("")
-    defined = _defined_with(view, written)
+    defined = _defined_with(v, written)
     seen = written | defined
-    word = ", ".join(sorted(mine))
+    word = ", ".join(sorted({s.field for s in mine}))
     if len(seen) >= 2:
         return Observed("two", f"{word} holds more than one flag ({', '.join(sorted(seen))})")
     if defined:

@@ -65,3 +65,65 @@ static void xfsx_report_more(struct xfsx_inode *ip, struct kstat *stat)
 {
 	stat->result_mask |= STATX_WRITE_ATOMIC;
 }
+
+/* ceph style near miss: each request was just allocated here and no other CPU can
+ * reach it yet, so a field of the same name in two functions is not a shared word. */
+static struct cephx_req *cephx_new_write_req(struct cephx_client *cl)
+{
+	struct cephx_req *req = cephx_alloc_request(cl, GFP_NOFS);
+
+	if (!req)
+		return NULL;
+	/* ok: nonatomic-flags-update */
+	req->r_flags |= CEPHX_REQ_WRITE;
+	return req;
+}
+
+static struct cephx_req *cephx_new_read_req(struct cephx_client *cl)
+{
+	struct cephx_req *req = cephx_alloc_request(cl, GFP_NOFS);
+
+	if (!req)
+		return NULL;
+	/* ok: nonatomic-flags-update */
+	req->r_flags |= CEPHX_REQ_READ;
+	return req;
+}
+
+/* ... but once the request is queued, other contexts see it. */
+static void cephx_queue_req(struct cephx_client *cl)
+{
+	struct cephx_req *req = cephx_alloc_request(cl, GFP_NOFS);
+
+	cephx_submit(cl, req);
+	/* ruleid: nonatomic-flags-update */
+	req->r_flags |= CEPHX_REQ_ABORT;
+}
+
+static void cephx_complete_req(struct cephx_req *req)
+{
+	set_bit(CEPHX_REQ_DONE_BIT, &req->r_flags);
+}
+
+/* ceph style near miss: called with the inode lock held, which it drops. */
+static void cephx_handle_grant(struct cephx_inode *ci)
+{
+	/* ok: nonatomic-flags-update */
+	ci->i_flags |= CEPHX_I_FORCE;
+	spin_unlock(&ci->i_lock);
+}
+
+/* The same field name in another kind of object is another word. */
+static void cephx_mark_session(struct cephx_session *s)
+{
+	/* ok: nonatomic-flags-update */
+	s->i_flags |= CEPHX_S_STALE;
+}
+
+static void cephx_prep(struct cephx_inode *ci)
+{
+	spin_lock(&ci->i_lock);
+	/* ok: nonatomic-flags-update */
+	clear_bit(CEPHX_I_FLUSH_BIT, &ci->i_flags);
+	spin_unlock(&ci->i_lock);
+}
