@@ -4,11 +4,11 @@
 What it models. One ``unsigned long`` flags word and two contexts that update it
 without a common lock:
 
-* CPU0 ``getattr``: the attribute reply processing (v9fs_stat2inode_dotl(); in other
+* CPU0 ``clearer``: the attribute reply processing (v9fs_stat2inode_dotl(); in other
   filesystems the attribute-update paths of cifs (cifsInodeInfo->flags), nfs
   (nfsi->cache_validity), afs (vnode->flags), fuse (fi->state)) clears a flag:
   ``cache_validity &= ~V9FS_INO_INVALID_ATTR``.
-* CPU1 ``writeback``: a write subrequest completion (v9fs_issue_write() in the seed's
+* CPU1 ``setter``: a write subrequest completion (v9fs_issue_write() in the seed's
   patch) or another syscall path (v9fs_invalidate_inode_attr() from link/rename)
   sets a flag: ``cache_validity |= <bit>``.
 
@@ -25,8 +25,8 @@ confirms it: ``pre-patch`` holds; the plain accesses are still a data race KCSAN
 reports, which this invariant does not judge). With two bits the clear's store writes
 back a stale copy of the other bit. Shortest counterexample of ``two-bits-plain``::
 
-  CPU0 (getattr)    CPU1 (writeback)
-  --------------    ----------------
+  CPU0 (clearer)    CPU1 (setter)
+  --------------    -------------
   load cache_validity (for &= ~INVALID_ATTR)
                     load cache_validity (for |= MTIME_UNCERTAIN)
                     store cache_validity |= MTIME_UNCERTAIN
@@ -78,13 +78,15 @@ def build(k: Mapping[str, str]) -> Model:
 
     m = Model("flags-rmw")
     m.var(VAR, start)
+    # the two contexts are named for what they do: in 9p they were a getattr reply
+    # and writeback, in other filesystems any two CPUs updating one flags word
     m.thread(
-        "getattr",
+        "clearer",
         list(flag_update(VAR, INVALID_ATTR, op="clear", atomic=atomic, what="INVALID_ATTR")),
         locals={"old": 0},
     )
     m.thread(
-        "writeback",
+        "setter",
         list(flag_update(VAR, set_bit, op="set", atomic=atomic, what=set_name)),
         locals={"old": 0},
     )
