@@ -30,7 +30,9 @@ context, added or removed, and ``side.line_numbers[i]`` is its real line in the 
 
 A fragment is not valid C by itself. ``parse_side`` wraps it the way this package does
 for its own facts (a dummy function, each hunk's run of lines brace-balanced on its own,
-kernel annotations blanked) and returns ``ParsedSide(tree, source, rows, ...)``::
+kernel annotations and ``#if 0`` code blanked; when the fragment starts on a wrapped
+parameter list's continuation line, ``side.signature_head``, the ``@@`` hint, is put
+above it instead) and returns ``ParsedSide(tree, source, rows, ...)``::
 
     from reviewbot.diffparse.cparse import parse_side, language
     from tree_sitter import Query, QueryCursor

@@ -4,8 +4,9 @@ A fragment of a function (what a hunk shows) is not valid C on its own. It is wr
 in a dummy function, with one ``if (1) {`` per ``}`` that closes a block opened before
 the fragment and one ``}`` per block left open, a ``/*`` when it starts inside a comment
 and a ``*/`` when it ends inside one. Kernel annotations that confuse the grammar
-(``__maybe_unused``, ``__acquires(x)``, ...) are blanked with spaces of the same length,
-so rows and columns of the wrapped text still match the fragment's.
+(``__maybe_unused``, ``__acquires(x)``, ...) and code under ``#if 0`` (``inactive``) are
+blanked with spaces of the same length, so rows and columns of the wrapped text still
+match the fragment's.
 
 tree-sitter is imported lazily: ``reviewbot check`` must start fast.
 """
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from reviewbot.diffparse.inactive import blank_inactive
 from reviewbot.model import FunctionSide, LineKind
 
 if TYPE_CHECKING:
@@ -133,12 +135,15 @@ def brace_balance(text: str) -> tuple[int, int, bool, bool]:
     return -low, depth - low, starts_in_comment, in_comment
 
 
-def wrap(runs: list[list[str]], *, whole: bool) -> tuple[bytes, tuple[int | None, ...]]:
+def wrap(
+    runs: list[list[str]], *, whole: bool, head: str = ""
+) -> tuple[bytes, tuple[int | None, ...]]:
     """Parseable source for runs of consecutive lines, and its row -> line index map.
 
     Each run (the lines of one hunk) is balanced on its own, so that a brace left open
     by one hunk (an initializer, a block cut by the hunk's end) cannot swallow the
-    next hunk's statements. ``whole``: the first run starts with the function header.
+    next hunk's statements. ``whole``: the first run starts with the function header,
+    or finishes the one ``head`` (a line outside the text) starts.
     """
     out: list[str] = []
     rows: list[int | None] = []
@@ -148,10 +153,12 @@ def wrap(runs: list[list[str]], *, whole: bool) -> tuple[bytes, tuple[int | None
         out.append(text)
         rows.append(idx)
 
+    if head:
+        emit(blank_annotations(head), None)
     if not whole:
         emit(f"void {WRAP_NAME}(void) {{", None)
     for k, run in enumerate(runs):
-        text = blank_annotations("\n".join(run))
+        text = blank_inactive(blank_annotations("\n".join(run)))
         closes, opens, starts_in_comment, ends_in_comment = brace_balance(text)
         at_top = whole and k == 0
         if (closes and not at_top) or starts_in_comment:
@@ -172,9 +179,9 @@ def wrap(runs: list[list[str]], *, whole: bool) -> tuple[bytes, tuple[int | None
     return ("\n".join(out) + "\n").encode("utf-8", "replace"), tuple(rows)
 
 
-def _starts_with_header(side: FunctionSide) -> bool:
+def starts_with_header(side: FunctionSide) -> bool:
     """The side's text contains its function's header (so no dummy wrapper is needed)."""
-    if side.complete:
+    if side.complete or side.signature_head:
         return True
     pat = re.compile(rf"^[^=;(\n]*\b{re.escape(side.name)}\s*\(", re.MULTILINE)
     m = pat.search(side.text)
@@ -200,7 +207,7 @@ def runs_of(side: FunctionSide) -> list[list[str]]:
 
 def parse_side(side: FunctionSide) -> ParsedSide:
     """Parse a FunctionSide (fragment or whole function) for tree-sitter queries."""
-    source, rows = wrap(runs_of(side), whole=_starts_with_header(side))
+    source, rows = wrap(runs_of(side), whole=starts_with_header(side), head=side.signature_head)
     n = len(side.text.split("\n"))
     numbers = side.line_numbers or tuple(range(side.first_line, side.first_line + n))
     kinds = side.line_kinds or tuple("context" for _ in range(n))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
+from reviewbot.diffparse.paths import git_line_paths, header_path
 from reviewbot.diffparse.repair import Scan
 from reviewbot.errors import InputError
 from reviewbot.model import DiffLine, FileChange, Hunk
@@ -13,19 +14,12 @@ _INDEX = re.compile(r"^index ([0-9a-fA-F]+)\.\.([0-9a-fA-F]+)(?: (\d+))?")
 _MODE = re.compile(r"^(old mode|new mode|new file mode|deleted file mode) (\d+)")
 
 
-def _strip(path: str) -> str | None:
-    path = path.strip().split("\t")[0]
-    if path == "/dev/null":
-        return None
-    return path[2:] if path[:2] in ("a/", "b/") else path
-
-
 def _git_paths(info: list[str]) -> tuple[str | None, str | None]:
     for line in info:
         if line.startswith("diff --git "):
-            parts = line[len("diff --git ") :].split(" b/", 1)
-            if len(parts) == 2:
-                return _strip(parts[0]), parts[1].strip()
+            old, new = git_line_paths(line[len("diff --git ") :])
+            if old is not None and new is not None:
+                return old, new
     return None, None
 
 
@@ -46,7 +40,7 @@ def build_files(scan: Scan) -> tuple[FileChange, ...]:
     for k, pf in enumerate(patchset):
         sf = scanned[k] if k < len(scanned) else None
         info = [str(x).rstrip("\n") for x in (pf.patch_info or [])] + (sf.headers if sf else [])
-        old_path, new_path = _strip(pf.source_file or ""), _strip(pf.target_file or "")
+        old_path, new_path = header_path(pf.source_file or ""), header_path(pf.target_file or "")
         g_old, g_new = _git_paths(info)
         if old_path is None and new_path is None:
             old_path, new_path = g_old, g_new

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from reviewbot.diffparse.cparse import parse_side
 from reviewbot.diffparse.facts import extract
 from reviewbot.diffparse.owners import SideLine, code_only, hint_name, owners
+from reviewbot.diffparse.signature import hint_head
 from reviewbot.model import ChangedFunction, FileChange, FunctionSide, LineKind, Patch
 
 _C_FILE = re.compile(r"\.(?:c|h)$|^\(unknown\)$")
@@ -55,6 +56,8 @@ class _Acc:
     new: dict[int, tuple[str, LineKind]] = field(default_factory=dict)
     changed: bool = False
     renamed_from: str = ""
+    old_head: str = ""  # see FunctionSide.signature_head
+    new_head: str = ""
 
 
 def file_functions(fc: FileChange, regs: dict[str, tuple[str, ...]]) -> list[ChangedFunction]:
@@ -74,6 +77,9 @@ def file_functions(fc: FileChange, regs: dict[str, tuple[str, ...]]) -> list[Cha
         new_own, carry_new = owners(new_side, hint or carry_new)
         old_code = code_lines([x.text for x in old_lines])
         new_code = code_lines([x.text for x in new_lines])
+        # Only the hint function's first hunk can start inside its signature.
+        first_old = bool(hint) and not (hint in accs and accs[hint].old)
+        first_new = bool(hint) and not (hint in accs and accs[hint].new)
         for line, own, code in zip(old_lines, old_own, old_code, strict=True):
             if own is None or line.old_lineno is None:
                 continue
@@ -92,6 +98,10 @@ def file_functions(fc: FileChange, regs: dict[str, tuple[str, ...]]) -> list[Cha
             acc.changed |= line.kind == "added" and code
             if hi not in acc.hunks:
                 acc.hunks.append(hi)
+        if hint and first_old and old_own[:1] == [hint]:
+            accs[hint].old_head = hint_head(hunk.section, hint, old_side)
+        if hint and first_new and new_own[:1] == [hint]:
+            accs[hint].new_head = hint_head(hunk.section, hint, new_side)
     _pair_renames(accs)
     out: list[ChangedFunction] = []
     for name, acc in accs.items():
@@ -101,8 +111,8 @@ def file_functions(fc: FileChange, regs: dict[str, tuple[str, ...]]) -> list[Cha
             ChangedFunction(
                 file=fc.path,
                 name=name,
-                before=_side(acc.renamed_from or name, acc.old) if acc.old else None,
-                after=_side(name, acc.new) if acc.new else None,
+                before=_side(acc.renamed_from or name, acc.old, acc.old_head) if acc.old else None,
+                after=_side(name, acc.new, acc.new_head) if acc.new else None,
                 hunks=tuple(acc.hunks),
                 header_hint=acc.hint,
                 registered_as=tuple(
@@ -125,14 +135,14 @@ def _pair_renames(accs: dict[str, _Acc]) -> None:
         if len(partners) != 1 or sum(accs[n].hunks[:1] == old.hunks[:1] for n in gone) != 1:
             continue
         new = accs[partners[0]]
-        new.old, new.changed = old.old, True
+        new.old, new.old_head, new.changed = old.old, old.old_head, True
         new.hunks = sorted(set(new.hunks) | set(old.hunks))
         new.renamed_from = old_name
         born.remove(partners[0])
         del accs[old_name]
 
 
-def _side(name: str, lines: dict[int, tuple[str, LineKind]]) -> FunctionSide:
+def _side(name: str, lines: dict[int, tuple[str, LineKind]], head: str) -> FunctionSide:
     numbers = tuple(sorted(lines))
     side = FunctionSide(
         name=name,
@@ -141,6 +151,7 @@ def _side(name: str, lines: dict[int, tuple[str, LineKind]]) -> FunctionSide:
         line_kinds=tuple(lines[n][1] for n in numbers),
         complete=False,
         line_numbers=numbers,
+        signature_head=head,
     )
     return with_facts(side)
 

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from reviewbot.diffparse.visible import json_safe, visible
 from reviewbot.model import ChangedFunction, Diagnostic, FunctionSide, Patch, Series
 
 PARSE_SCHEMA_VERSION = 1
@@ -63,20 +64,35 @@ def to_json(u: Understood) -> str:
         "series": [_plain(s) for s in u.series],
         "diagnostics": [_plain(d) for d in u.diagnostics],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
 
 
 def _diag(d: Diagnostic, indent: str) -> str:
     return f"{indent}! {d.severity}: {d.code}: {d.message}"
 
 
-def _side(label: str, side: FunctionSide | None, indent: str) -> list[str]:
+def _signature_cut(hint: str, side: FunctionSide) -> bool:
+    """The @@ hint is this function's wrapped first line and the rest of its parameter
+    list is nowhere in the hunks: the parameters after it are not shown."""
+    from reviewbot.diffparse.cparse import starts_with_header
+    from reviewbot.diffparse.owners import hint_name
+
+    if side.complete or side.signature_head or hint_name(hint) != side.name:
+        return False
+    return hint.count("(") > hint.count(")") and not starts_with_header(side)
+
+
+def _side(label: str, side: FunctionSide | None, indent: str, hint: str = "") -> list[str]:
     if side is None:
         return [f"{indent}{label}: (absent)"]
     last = side.line_numbers[-1] if side.line_numbers else side.first_line
     what = "whole function" if side.complete else f"{len(side.line_kinds)} lines of fragments"
     out = [f"{indent}{label}: lines {side.first_line}-{last}, {what}"]
     sub = indent + "  "
+    if side.signature_head:
+        out.append(f"{sub}signature begins on the @@ hint line")
+    elif _signature_cut(hint, side):
+        out.append(f"{sub}signature: only its @@ hint line is shown (--tree has the rest)")
     mark = {"added": "+", "removed": "-", "context": " "}
     for c in side.calls:
         out.append(f"{sub}{mark[c.kind]} {c.line:>5}  call {c.name}({', '.join(c.args)})")
@@ -136,8 +152,8 @@ def to_text(u: Understood) -> str:
             out.append(f"  function {cf.name}()  {cf.file}  hunks {list(cf.hunks)}{reg}")
             if cf.header_hint:
                 out.append(f"    @@ hint: {cf.header_hint}")
-            out.extend(_side("before", cf.before, "    "))
-            out.extend(_side("after", cf.after, "    "))
+            out.extend(_side("before", cf.before, "    ", cf.header_hint))
+            out.extend(_side("after", cf.after, "    ", cf.header_hint))
     for s in u.series:
         state = "complete" if s.complete else "incomplete"
         out.append(
@@ -146,4 +162,6 @@ def to_text(u: Understood) -> str:
         )
     if not u.patches:
         out.append("no messages")
-    return "\n".join(out) + "\n"
+    # Everything above comes from the mail: a terminal must show, not obey, its escape
+    # sequences and bidi overrides.
+    return "\n".join(visible(line) for line in out) + "\n"

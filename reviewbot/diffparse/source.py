@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from reviewbot.diffparse.cparse import blank_annotations, parser
 from reviewbot.diffparse.facts import extract
+from reviewbot.diffparse.inactive import blank_inactive
 from reviewbot.model import FunctionSide, LineKind
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def functions_in_source(
     """
     del path  # kept in the API for diagnostics and future per-language choices
     kinds = kinds or {}
-    source = blank_annotations(text).encode("utf-8", "replace")
+    source = blank_inactive(blank_annotations(text)).encode("utf-8", "replace")
     tree = parser().parse(source)
     lines = text.split("\n")
     out: list[FunctionSide] = []
