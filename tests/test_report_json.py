@@ -68,3 +68,19 @@ def test_every_finding_key_is_documented() -> None:
     finding = json.loads(to_json(_run()))["messages"][0]["findings"][0]
     for key in finding:
         assert f"`{key}`" in doc, key
+
+
+def test_bidi_controls_from_a_mail_are_escaped_but_keep_their_value() -> None:
+    """A subject carrying U+202E (right-to-left override) must not reorder what a
+    terminal shows of the JSON; parsed back, the value is unchanged."""
+    run = _run()
+    spoof = "\u202e" + "fdp.exe\x85"
+    report = run.reports[0]
+    msg = report.patch.message
+    bad = Diagnostic("x-y", f"subject {spoof}", "info")
+    run = CheckRun((PatchReport(report.patch, report.functions, report.findings, (bad,)),), (), ())
+    text = to_json(run)
+    assert "\u202e" not in text and "\x85" not in text and "\\u202e" in text
+    (m,) = json.loads(text)["messages"]
+    assert any(d["message"] == f"subject {spoof}" for d in m["diagnostics"])
+    assert msg.msgid  # the rest of the report is untouched
