@@ -170,11 +170,14 @@ def flush(view: SideView) -> Observed | None:
         elif call.name in FLUSH_START:
             kinds.append(("fdatawrite", call, via))
     if all(k[0] == "wait-only" for k in kinds):
-        if req is None and not kinds:
-            return None
+        if req is None and not kinds and not view.fs.complete:
+            return None  # fragments: the flush may be in lines the patch does not show
         rows = tuple(c.row for _k, c, _v in kinds) or ((req.row,) if req else ())
         if kinds:
             what = f"only waits for writeback already under way ({kinds[0][1].name}())"
+        elif req is None:
+            # the whole function was read (--tree): no flush call is a fact, not a gap
+            what = "starts no writeback and waits for none anywhere in its body"
         else:
             what = "does not flush"
         asks = f" before asking the server ({req.name}())" if req else ""

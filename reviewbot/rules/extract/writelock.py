@@ -6,16 +6,22 @@ buffered write: a core primitive (``generic_perform_write``, ``iomap_file_buffer
 (``if (end > i_size) i_size_write(...)``).
 Fact ``inode_lock``: walking from the outermost such function the patch shows, is the
 inode lock taken on every path to the write (always), only when the write may extend the
-file (extending_only), or not at all (never)?
+file (extending_only), or not at all (never)? "The inode lock" is i_rwsem held exclusive,
+taken directly or through a filesystem's wrapper (btrfs_inode_lock(), xfs_ilock() with
+XFS_IOLOCK_EXCL, nfs/ceph/netfs_start_io_write()). A lock and a write in different hunks
+are related only by what the shown lines prove; otherwise the fact is not read.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Callable
 
+from reviewbot.diffparse.cparse import brace_balance
 from reviewbot.rules.context import Observed, SideView
 from reviewbot.rules.cst import Body, CallSite, dominates
-from reviewbot.rules.extract.common import has_param
+from reviewbot.rules.extract.common import LOCKS, UNLOCKS, code, has_param
 
 _PRIMS = frozenset(
     {
@@ -27,13 +33,95 @@ _PRIMS = frozenset(
         "generic_file_write_iter",
     }
 )
-_SHARED = re.compile(r"^(inode_lock_shared\w*|down_read\w*)$")
 
 
-def _is_lock(call: CallSite) -> bool:
-    if call.name in ("inode_lock", "inode_lock_nested", "inode_lock_killable"):
-        return True
-    return call.name.startswith("down_write") and any("i_rwsem" in a for a in call.args)
+def _lock_mode(call: CallSite, body: Body) -> str:
+    """How ``call`` takes the inode's i_rwsem: "excl", "shared", "unknown" (a wrapper that
+    takes it, in a mode the patch does not show), or "" (not the inode lock)."""
+    name = call.name
+    if name in _EXCL:
+        return "excl"
+    if name in _SHARED_CALLS:
+        return "shared"
+    if name.startswith(("down_write", "down_read")):
+        if not any("i_rwsem" in a for a in call.args):
+            return ""
+        return "excl" if name.startswith("down_write") else "shared"
+    if name in _MODE_ARG:
+        index, excl, shared = _MODE_ARG[name]
+        if len(call.args) <= index:
+            return "unknown"
+        values = _values(call.args[index], body, call.byte)
+        if values is None:
+            return "unknown"
+        as_shared = any(shared in v for v in values)
+        as_excl = any(shared not in v if excl is None else excl in v for v in values)
+        if as_shared and as_excl:
+            return "unknown"  # exclusive on some paths, shared on others
+        if as_shared:
+            return "shared"
+        # xfs_ilock(ip, XFS_ILOCK_EXCL) takes the inner inode lock, not i_rwsem
+        return "excl" if as_excl else ""
+    return ""
+
+
+# Calls that take i_rwsem exclusive (include/linux/fs.h), and the filesystems' own I/O
+# brackets that do: nfs_start_io_write() (fs/nfs/io.c), its copy ceph_start_io_write()
+# (fs/ceph/io.c) and netfs_start_io_write() (fs/netfs/locking.c) down_write i_rwsem.
+_EXCL = frozenset(
+    {
+        "inode_lock",
+        "inode_lock_nested",
+        "inode_lock_killable",
+        "inode_trylock",
+        "nfs_start_io_write",
+        "ceph_start_io_write",
+        "netfs_start_io_write",
+    }
+)
+# Shared: readers and direct I/O, which do not keep buffered writers apart.
+_SHARED_CALLS = frozenset(
+    {
+        "inode_lock_shared",
+        "inode_lock_shared_nested",
+        "inode_lock_shared_killable",
+        "inode_trylock_shared",
+        "nfs_start_io_read",
+        "nfs_start_io_direct",
+        "ceph_start_io_read",
+        "ceph_start_io_direct",
+        "netfs_start_io_read",
+        "netfs_start_io_direct",
+    }
+)
+# Wrappers whose mode is an argument: (argument index, flag meaning exclusive i_rwsem or
+# None when exclusive is the default, flag meaning shared).
+# btrfs_inode_lock() (fs/btrfs/inode.c) takes inode_lock() unless BTRFS_ILOCK_SHARED is
+# passed (BTRFS_ILOCK_TRY makes it a trylock that returns -EAGAIN on failure).
+# xfs_ilock() and friends (fs/xfs/xfs_inode.c, xfs_file.c): XFS_IOLOCK_EXCL/_SHARED is
+# down_write/down_read of VFS_I(ip)->i_rwsem since the iolock became i_rwsem;
+# XFS_ILOCK_* and XFS_MMAPLOCK_* are other locks.
+_MODE_ARG: dict[str, tuple[int, str | None, str]] = {
+    "btrfs_inode_lock": (1, None, "BTRFS_ILOCK_SHARED"),
+    "xfs_ilock": (1, "XFS_IOLOCK_EXCL", "XFS_IOLOCK_SHARED"),
+    "xfs_ilock_nowait": (1, "XFS_IOLOCK_EXCL", "XFS_IOLOCK_SHARED"),
+    "xfs_ilock_iocb": (1, "XFS_IOLOCK_EXCL", "XFS_IOLOCK_SHARED"),
+    "xfs_ilock_iocb_for_write": (1, "XFS_IOLOCK_EXCL", "XFS_IOLOCK_SHARED"),
+}
+
+
+def _values(arg: str, body: Body, before: int) -> list[str] | None:
+    """What a mode argument can hold: the expression itself, or every value the body
+    assigns to the variable before the call (None: no assignment is shown)."""
+    arg = arg.strip().lstrip("&").strip()
+    if not re.fullmatch(r"\w+", arg) or re.fullmatch(r"[A-Z0-9][A-Z0-9_]*", arg):
+        return [arg]  # an expression or a constant, not a variable
+    values = [
+        a.right
+        for a in body.assigns
+        if a.byte < before and a.left.split() and a.left.split()[-1] == arg
+    ]
+    return values or None
 
 
 def _extends_size(body: Body) -> bool:
@@ -85,21 +173,56 @@ def _state(
     view: SideView, name: str, body: Body, depth: int = 3
 ) -> tuple[str, str, tuple[int, ...]]:
     writes = [c for c in _write_calls(view, body) if not _direct(c)]
-    locks = [c for c in body.calls if _is_lock(c)]
     if not writes:
         return ("", "", ())
     w = writes[0]
-    if any(dominates(lk, w) for lk in locks):
-        return ("always", f"{name}() takes the inode lock before {w.name}()", (locks[0].row,))
-    if any(lk.byte < w.byte or lk.guards for lk in locks):
+    modes = {c: _lock_mode(c, body) for c in body.calls}
+    locks = [c for c in body.calls if modes[c] == "excl"]
+    run = _runs(view, body)
+    # Rows of different hunks: the lines between them are not in the patch, so block
+    # structure and order say nothing about what runs between the two calls.
+    near = [lk for lk in locks if run is None or run(lk.row) == run(w.row)]
+    far = [lk for lk in locks if lk.byte < w.byte and lk not in near]
+    dom = [lk for lk in near if dominates(lk, w)] or _both_branches(near, w)
+    if dom:
+        return (
+            "always",
+            f"{name}() takes the inode lock{_how(dom[0])} before {w.name}()",
+            (dom[0].row,),
+        )
+    top = next((lk for lk in far if _at_top(view, body, lk)), None)
+    if top is not None:
+        return (
+            "always",
+            f"{name}() takes the inode lock{_how(top)} at the top level of its body, before"
+            f" {w.name}() in a later hunk (the lines between are not in the patch)",
+            (top.row,),
+        )
+    if any(lk.byte < w.byte or lk.guards for lk in near):
         return (
             "extending_only",
             f"{name}() takes the inode lock only on some paths "
             "(when the write may extend the file)",
             tuple(lk.row for lk in locks),
         )
-    if any(_SHARED.match(c.name) for c in body.calls):
-        return ("never", f"{name}() takes the inode lock shared only", (w.row,))
+    cond = next((lk for lk in far if _guard_closes(body, lk, run)), None)
+    if cond is not None:
+        return (
+            "extending_only",
+            f"{name}() takes the inode lock only if {cond.guards[-1].cond}; {w.name}() is in"
+            " a later hunk, after that test (the lines between are not in the patch)",
+            (cond.row,),
+        )
+    if far or any(modes[c] == "unknown" and c.byte < w.byte for c in body.calls):
+        return ("", "", ())  # taken before the write, but how is not shown: not decided
+    shared = [c for c in body.calls if modes[c] == "shared" and c.byte < w.byte]
+    if shared:
+        # other writers hold it too: they are not kept apart (truncate still is)
+        return (
+            "never",
+            f"{name}() takes the inode lock shared only ({shared[0].text})",
+            (w.row,),
+        )
     if depth and w.name in view.peers:
         inner = _state(view, w.name, view.peers[w.name], depth - 1)
         if inner[0]:
@@ -107,6 +230,86 @@ def _state(
     if _unseen_bracket(view, body, w):
         return ("", "", ())  # the bracket may be the inode lock: not decided by this patch
     return ("never", f"{name}() reaches {w.name}() without taking the inode lock", (w.row,))
+
+
+def _runs(view: SideView, body: Body) -> Callable[[int], int] | None:
+    """Which hunk a row of ``body`` comes from (one run of consecutive lines per hunk);
+    None when that is not known (a peer's body: its line numbers are not at hand)."""
+    if body is not view.body:
+        return None
+    numbers = view.fs.line_numbers
+    if view.fs.complete or not numbers:
+        return lambda _row: 0
+    starts = [0] + [i for i in range(1, len(numbers)) if numbers[i] != numbers[i - 1] + 1]
+    return lambda row: bisect_right(starts, row) - 1
+
+
+def _how(lock: CallSite) -> str:
+    """Name a wrapper: "takes the inode lock (btrfs_inode_lock())"."""
+    return "" if lock.name.startswith("inode_") else f" ({lock.name}())"
+
+
+def _both_branches(locks: list[CallSite], write: CallSite) -> list[CallSite]:
+    """``if (nowait) { if (!inode_trylock()) return; } else inode_lock();``: a lock in the
+    then part and one in the else part of the same test, which encloses the write."""
+    for a in locks:
+        for b in locks:
+            if not (a.guards and b.guards) or a.byte >= write.byte or b.byte >= write.byte:
+                continue
+            ga, gb = a.guards[-1], b.guards[-1]
+            prefix = a.guards[:-1]
+            if (
+                ga.cond == gb.cond
+                and (ga.branch, gb.branch) == ("then", "else")
+                and b.guards[:-1] == prefix
+                and write.guards[: len(prefix)] == prefix
+                and len(write.guards) >= len(prefix)
+            ):
+                return [a, b]
+    return []
+
+
+def _at_top(view: SideView, body: Body, lock: CallSite) -> bool:
+    """The lock is a statement of the function's outermost block, and every line from the
+    function's opening brace to it is shown with no goto: then it runs on every path to
+    any later line of the function, whatever the hunks leave out after it."""
+    if lock.guards or lock.in_condition or body is not view.body or lock.row < 0:
+        return False
+    lines = view.fs.text.split("\n")
+    run = _runs(view, body)
+    if run is None or run(lock.row) != 0:
+        return False
+    prefix = "\n".join(lines[: lock.row])
+    if view.body.name:  # the header is shown: the body starts at its first "{"
+        prefix = prefix.split("{", 1)[1] if "{" in prefix else ""
+    elif not lines[0].startswith("{"):  # a "{" in column 0 opens a function body
+        return False
+    else:
+        prefix = prefix[1:]
+    closes, opens, _start, _end = brace_balance(code(prefix))
+    if closes or opens or re.search(r"\bgoto\b", code(prefix)):
+        return False
+    # "while (x)\n\tinode_lock(inode);": the body of a loop head, not a statement of its own
+    last = code(prefix).rstrip()
+    if last and last[-1] not in ";{}:" and not last.splitlines()[-1].lstrip().startswith("#"):
+        return False
+    stmt = lines[lock.row].strip()
+    return re.match(rf"(\w+\s*=\s*)?{re.escape(lock.name)}\s*\(", stmt) is not None
+
+
+def _guard_closes(body: Body, lock: CallSite, run: Callable[[int], int] | None) -> bool:
+    """A conditional lock whose ``if`` ends within its own hunk: code after the test,
+    shown in the same hunk, runs whether or not the lock was taken."""
+    if not lock.guards or run is None:
+        return False
+    same = run(lock.row)
+    later = [
+        c.guards for c in body.calls if c.byte > lock.byte and c.row >= 0 and run(c.row) == same
+    ]
+    later += [
+        a.guards for a in body.assigns if a.byte > lock.byte and a.row >= 0 and run(a.row) == same
+    ]
+    return any(g[: len(lock.guards)] != lock.guards for g in later)
 
 
 # "foo_start_io_write(inode)" ... "foo_end_io_write(inode)": a filesystem's own bracket
@@ -163,15 +366,33 @@ def _path_bodies(view: SideView) -> list[Body]:
     return out
 
 
+def _locked(body: Body, byte: int, run: Callable[[int], int] | None = None) -> bool:
+    """A lock taken before ``byte`` in this body and not released before it (with ``run``:
+    counting only calls of the same hunk as ``byte``'s row)."""
+    depth = 0
+    here = next((c.row for c in body.calls if c.byte == byte), -1)
+    for c in body.calls:
+        if c.byte >= byte:
+            break
+        if run is not None and run(c.row) != run(here):
+            continue
+        if LOCKS.match(c.name):
+            depth += 1
+        elif UNLOCKS.match(c.name) and depth:
+            depth -= 1
+    return depth > 0
+
+
 def isize_update(view: SideView) -> Observed | None:
     """Is the extending i_size update done under the inode's i_lock spinlock?"""
-    from reviewbot.rules.extract.flags import _locked
-
     for body in _path_bodies(view):
         for c in body.calls:
             if (c.name == "i_size_write" or c.name.endswith("_i_size_write")) and any(
                 ">" in g.cond for g in c.guards
             ):
+                run = _runs(view, body)
+                if run is not None and _locked(body, c.byte) != _locked(body, c.byte, run):
+                    return None  # a lock or unlock in another hunk: what is held is not shown
                 if _locked(body, c.byte):
                     return Observed("i_lock", "the i_size compare and store run under a spinlock")
                 return Observed("plain", "the i_size compare and store run without a lock")
@@ -196,6 +417,8 @@ def _writer_pair(view: SideView, body: Body) -> tuple[CallSite, CallSite] | None
         m = _ACQUIRE.match(acq.name)
         if acq.byte >= w.byte or not m or _NOT_TRUNCATE.match(m.group(1)) or not acq.args:
             continue
+        if _lock_mode(acq, body):
+            continue  # btrfs_inode_lock() is the inode lock itself, not another lock
         if not re.search(r"inode|mapping", acq.args[0]):
             continue
         release = {f"{m.group(1)}_put", f"{m.group(1)}_unlock", f"{m.group(1)}_unlock_shared"}

@@ -122,3 +122,73 @@ static ssize_t btrfsx_buffered_write(struct kiocb *iocb, struct iov_iter *from)
 	sb_end_write(inode->i_sb);
 	return ret;
 }
+
+/* btrfs style near miss: btrfs_inode_lock() without BTRFS_ILOCK_SHARED is inode_lock()
+ * (a trylock with BTRFS_ILOCK_TRY, whose failure returns before the write). */
+static ssize_t btrfsy_buffered_write(struct kiocb *iocb, struct iov_iter *i)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	unsigned int ilock_flags = 0;
+	ssize_t ret;
+
+	if (iocb->ki_flags & IOCB_NOWAIT)
+		ilock_flags |= BTRFS_ILOCK_TRY;
+	/* ok: size-update-without-inode-lock */
+	ret = btrfs_inode_lock(BTRFS_I(inode), ilock_flags);
+	if (ret < 0)
+		return ret;
+	/* ok: size-update-without-inode-lock */
+	ret = generic_perform_write(iocb, i);
+	btrfs_inode_unlock(BTRFS_I(inode), ilock_flags);
+	return ret;
+}
+
+/* xfs style near miss: the iolock taken exclusive is i_rwsem itself. */
+static ssize_t xfsy_file_buffered_write(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct xfs_inode *ip = XFS_I(file_inode(iocb->ki_filp));
+	unsigned int iolock = XFS_IOLOCK_EXCL;
+	ssize_t ret;
+
+	/* ok: size-update-without-inode-lock */
+	ret = xfs_ilock_iocb(iocb, iolock);
+	if (ret)
+		return ret;
+	/* ok: size-update-without-inode-lock */
+	ret = iomap_file_buffered_write(iocb, from, &xfsx_buffered_ops, NULL);
+	xfs_iunlock(ip, iolock);
+	return ret;
+}
+
+/* xfs style: XFS_ILOCK_EXCL is the inner inode lock, not i_rwsem; the buffered write
+ * still runs without the inode lock. */
+static ssize_t xfsz_file_buffered_write(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct xfs_inode *ip = XFS_I(file_inode(iocb->ki_filp));
+	ssize_t ret;
+
+	xfs_ilock(ip, XFS_ILOCK_EXCL);
+	/* ruleid: size-update-without-inode-lock */
+	ret = iomap_file_buffered_write(iocb, from, &xfsx_buffered_ops, NULL);
+	xfs_iunlock(ip, XFS_ILOCK_EXCL);
+	return ret;
+}
+
+/* f2fs style near miss: a trylock for IOCB_NOWAIT and inode_lock() otherwise cover
+ * every path to the write. */
+static ssize_t f2fsx_file_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	ssize_t ret;
+
+	if (iocb->ki_flags & IOCB_NOWAIT) {
+		if (!inode_trylock(inode))
+			return -EAGAIN;
+	} else {
+		inode_lock(inode);
+	}
+	/* ok: size-update-without-inode-lock */
+	ret = generic_perform_write(iocb, from);
+	inode_unlock(inode);
+	return ret;
+}
