@@ -135,6 +135,9 @@ def brace_balance(text: str) -> tuple[int, int, bool, bool]:
     return -low, depth - low, starts_in_comment, in_comment
 
 
+_NAME_FIRST = re.compile(r"\s*(?!(?:if|for|while|switch|return|sizeof|do)\b)[A-Za-z_]\w*\s*\(")
+
+
 def wrap(
     runs: list[list[str]], *, whole: bool, head: str = ""
 ) -> tuple[bytes, tuple[int | None, ...]]:
@@ -155,6 +158,10 @@ def wrap(
 
     if head:
         emit(blank_annotations(head), None)
+    elif whole and runs and runs[0] and _NAME_FIRST.match(runs[0][0]):
+        # the return type is on the line above the text (xfs's "STATIC ssize_t"):
+        # without one tree-sitter sees no function declarator and no parameters
+        emit("int", None)
     if not whole:
         emit(f"void {WRAP_NAME}(void) {{", None)
     for k, run in enumerate(runs):

@@ -119,9 +119,16 @@ def _is_definition(text: str) -> bool:
     return "(" in head and ";" not in head and not head.lstrip().startswith(("if", "}"))
 
 
+# a definition whose return type sits on the line above (xfs's "STATIC ssize_t" style)
+# starts at its name: tree-sitter then sees no declarator and finds no parameters
+_NAME_FIRST = re.compile(r"\s*(?!(?:if|for|while|switch|return|sizeof|do)\b)[A-Za-z_]\w*\s*\(")
+
+
 def _source(text: str) -> tuple[str, int]:
     clean = _ANNOTATIONS.sub(lambda m: " " * len(m.group(0)), text)
     if _is_definition(clean) and clean.count("{") >= clean.count("}"):
+        if _NAME_FIRST.match(clean):
+            clean = "int " + clean  # on the first line: line numbers stay
         return clean + "\n" + "}" * (clean.count("{") - clean.count("}")), 0
     body = _balance(clean)
     return _WRAP_HEAD + body + "\n}\n", _WRAP_HEAD.count("\n") + 1

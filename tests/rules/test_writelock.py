@@ -235,3 +235,19 @@ def test_a_spinlock_in_another_hunk_does_not_cover_the_size_update() -> None:
     whole = _side(text, (30, 31, 32, 33, 34))
     obs = EXTRACTORS["writelock.isize_update"](whole)
     assert obs is not None and obs.value == "i_lock"
+
+
+XFS_SPLIT = kit.FIX / "0163-synthetic-audit-xfs-split-header-shared-iolock.patch"
+
+
+def test_return_type_on_the_line_above_keeps_the_parameters() -> None:
+    """xfs puts 'STATIC ssize_t' on its own line, and a hunk may start at the name:
+    the parameters must still be read, so the buffered-write role matches and the
+    switch to a shared iolock is reported."""
+    patch = diffparse.extract_patch(kit.messages(XFS_SPLIT)[0])
+    (fn,) = diffparse.changed_functions(patch)
+    assert fn.before is not None
+    params = view(fn, "before", {}).params
+    assert [" ".join(p.split()) for p in params] == ["struct kiocb *iocb", "struct iov_iter *from"]
+    found = [f for f in kit.run(kit.messages(XFS_SPLIT)[0]).findings if f.rule == RULE]
+    assert [(f.function, f.verdict) for f in found] == [("xfs_file_buffered_write", "introduces")]
