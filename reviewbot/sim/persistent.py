@@ -208,7 +208,9 @@ class PersistentSets:
         the siblings after it sleep on it, but the threads it would have shut out are
         still awake there. The order never changes what is found (any order of a
         persistent set is sound with sleep sets), only how many prefixes are pruned
-        (bench_sim: never more than one extra on any model, up to 3 fewer)."""
+        (on the 45 benchmark models: fewer executions on 10, more on 3 (at most 2 on
+        a model of 15 traces, 24 of 67k on the largest), worst executions per trace
+        1.17 against 1.21 without it)."""
         bits = 0
         guarded = self.guarded
         for t in info.enabled:
