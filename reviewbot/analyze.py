@@ -116,7 +116,7 @@ def _own_text(reading: Reading | None, rule: Rule) -> str:
     if reading is None:
         return "the function does not exist"
     owned = {f.name for f in rule.owned}
-    texts = [f.text for f in reading.facts if f.name in owned]
+    texts = [f.text for f in reading.facts if f.name in owned and f.basis != "held"]
     return "; ".join(texts) if texts else "nothing the rule reads is visible"
 
 
@@ -253,7 +253,9 @@ def _no_race(rule: Rule, before: Reading) -> str:
     """Say plainly that the model finds nothing to fix, and on which other facts."""
     props = ", ".join(rule.properties) or "its safety properties"
     owned = {f.name for f in rule.owned}
-    also = [f.text for f in before.facts if f.name not in owned and not f.assumed]
+    also = [
+        f.text for f in before.facts if f.name not in owned and not f.assumed and f.basis != "held"
+    ]
     given = f" (before the patch, also read from the code: {'; '.join(also)})" if also else ""
     return (
         f" With the facts read from both sides{given}, the model breaks none of {props}"
@@ -323,7 +325,10 @@ def _described(patch: Patch, rules: tuple[Rule, ...], sims: _Sims) -> list[Findi
         if phrases is None or rule.description is None:
             continue
         said_b, said_a, details = describe.described_knobs(rule, text)
-        env = dict(rule.environment)
+        # a description is read as about the rule's first role: the knobs that role
+        # holds (another role's code) are held here too
+        held = {h.knob: h.value for h in rule.roles[0].holds} if rule.roles else {}
+        env = held | dict(rule.environment)
         kb = _full(rule.scenario, tuple(sorted((env | said_b).items())))
         ka = _full(rule.scenario, tuple(sorted((env | said_a).items())))
         sb, sa = sims.run(rule.scenario, kb), sims.run(rule.scenario, ka)
@@ -406,6 +411,16 @@ def _described(patch: Patch, rules: tuple[Rule, ...], sims: _Sims) -> list[Findi
     return out
 
 
+def _file_texts(patch: Patch) -> dict[str, str]:
+    """What the patch shows of each file: every hunk line, of both sides."""
+    out: dict[str, str] = {}
+    for fc in patch.files:
+        lines = [ln.text for h in fc.hunks for ln in h.lines]
+        for path in {fc.old_path, fc.new_path} - {None}:
+            out[str(path)] = "\n".join(lines)
+    return out
+
+
 def analyze(
     patch: Patch,
     functions: tuple[ChangedFunction, ...],
@@ -426,8 +441,9 @@ def analyze(
     in_patch = {fn.name for fn in functions}
     tree_names = frozenset(set(tree_peers["after"]) - in_patch) if tree_peers else frozenset()
     pairs: list[tuple[Hit, Finding]] = []
+    file_texts = _file_texts(patch)
     for rule in rules:
-        for hit in match(rule, functions, peers, tree_names):
+        for hit in match(rule, functions, peers, tree_names, file_texts):
             f = _finding(patch, hit, sims)
             if f is not None:
                 pairs.append((hit, f))

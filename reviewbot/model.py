@@ -295,7 +295,9 @@ class Fact:
     file: str = ""
     function: str = ""
     assumed: bool = False  # not visible in the patch: documented default used
-    basis: Literal["code", "tree", "description", "default"] = "code"
+    # "held": a knob of another role's code, fixed by the rule while it judges this
+    # function (with the reason in ``text``); not an assumption, never varied
+    basis: Literal["code", "tree", "description", "default", "held"] = "code"
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,12 @@ class SideView:
     fs: FunctionSide
     body: Body
     peers: Mapping[str, Body] = field(default_factory=dict)
+    # What the patch shows of the function's file beyond the function (its hunks, both
+    # sides): for evidence about the file as a whole, never for the function's facts.
+    file_text: str = ""
+    # The other side's peers, so that evidence about the function as a whole can look
+    # through a helper only that side calls (a new helper the patch adds).
+    other_peers: Mapping[str, Body] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -69,11 +75,25 @@ class SideView:
         return self.peers.get(call.name)
 
 
-def view(fn: ChangedFunction, side: Side, peers: Mapping[str, Body]) -> SideView | None:
+def view(
+    fn: ChangedFunction,
+    side: Side,
+    peers: Mapping[str, Body],
+    file_text: str = "",
+    other_peers: Mapping[str, Body] | None = None,
+) -> SideView | None:
     fs = fn.before if side == "before" else fn.after
     if fs is None:
         return None
-    return SideView(fn=fn, side=side, fs=fs, body=side_body(fs), peers=peers)
+    return SideView(
+        fn=fn,
+        side=side,
+        fs=fs,
+        body=side_body(fs),
+        peers=peers,
+        file_text=file_text,
+        other_peers=other_peers or {},
+    )
 
 
 def peers_of(

@@ -36,9 +36,21 @@ _CONFIDENCES = ("low", "medium", "high")
 
 
 @dataclass(frozen=True)
+class Hold:
+    """A knob held at a fixed value while the rule judges a function of one role: the
+    knob belongs to another role's code, which that function is not (``reason`` says
+    why the value is the one to judge it with)."""
+
+    knob: str
+    value: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class RoleSpec:
     name: str
     test: str  # the structural test, in words (the code is extract.ROLES[name])
+    holds: tuple[Hold, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,9 @@ class FactSpec:
     default_reason: str
     query: str = ""  # tree-sitter query; its @anchor captures are the lines the fact rests on
     owned: bool = True  # this rule reports on the fact (others only configure the scenario)
+    # Read only from functions playing this role ("" : from every function the rule
+    # matches, as for a rule with one role).
+    role: str = ""
 
 
 @dataclass(frozen=True)
@@ -128,6 +143,22 @@ def _pairs(data: Any, where: str) -> tuple[tuple[str, str], ...]:
 _FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def _holds(role: dict[str, Any], where: str) -> tuple[Hold, ...]:
+    """``holds: {knob: {value: V, reason: R}}`` of one role."""
+    raw = role.get("holds") or {}
+    if not isinstance(raw, dict):
+        raise ReviewbotError(f"role '{role.get('name')}': holds must be a mapping", where=where)
+    out = []
+    for knob, spec in raw.items():
+        if not isinstance(spec, dict) or "value" not in spec or not spec.get("reason"):
+            raise ReviewbotError(
+                f"role '{role.get('name')}': held knob '{knob}' needs a value and a reason",
+                where=where,
+            )
+        out.append(Hold(str(knob), str(spec["value"]), " ".join(str(spec["reason"]).split())))
+    return tuple(out)
+
+
 def _load_yaml(text: str) -> Any:
     try:
         return yaml.load(text, Loader=_FAST_LOADER)
@@ -162,7 +193,7 @@ def parse_rule(text: str, directory: str, where: str) -> Rule:
     for r in _req(data, "roles", where, list):
         if not isinstance(r, dict) or r.get("name") not in ROLES or not r.get("test"):
             raise ReviewbotError(f"unknown or undocumented role {r!r}", where=where)
-        roles.append(RoleSpec(str(r["name"]), " ".join(str(r["test"]).split())))
+        roles.append(RoleSpec(str(r["name"]), " ".join(str(r["test"]).split()), _holds(r, where)))
     facts = []
     for f in _req(data, "facts", where, list):
         if not isinstance(f, dict):
@@ -184,8 +215,15 @@ def parse_rule(text: str, directory: str, where: str) -> Rule:
                 default_reason=" ".join(str(_req(f, "default_reason", where)).split()),
                 query=query,
                 owned=bool(f.get("owned", True)),
+                role=str(f.get("role", "") or ""),
             )
         )
+    names = {r.name for r in roles}
+    for spec in facts:
+        if spec.role and spec.role not in names:
+            raise ReviewbotError(
+                f"fact '{spec.name}' names role '{spec.role}', not one of the rule's", where=where
+            )
     if not any(f.owned for f in facts):
         raise ReviewbotError("a rule must own at least one fact", where=where)
     expl = _req(data, "explanation", where, dict)

@@ -68,14 +68,25 @@ def _anchor_rows(v: SideView, spec_query: str) -> list[int]:
     return [row for name, rows in captures(spec_query, v.fs) for row in rows if name == "anchor"]
 
 
-def read_side(rule: Rule, v: SideView, tree_names: frozenset[str] = frozenset()) -> Reading:
+def read_side(
+    rule: Rule,
+    v: SideView,
+    tree_names: frozenset[str] = frozenset(),
+    roles: frozenset[str] | None = None,
+) -> Reading:
+    """One side's facts. ``roles``: the rule's roles the function plays (on either
+    side); a fact with a ``role`` is read only from such a function, and each played
+    role's held knobs fill what its own facts do not set (see ``_held``)."""
     facts: list[Fact] = []
     knobs = dict(rule.environment)
     own: list[tuple[str, str]] = []
     rows: list[int] = []
     seen = False
     primary: int | None = None
+    played = _played(rule, v) if roles is None else roles
     for spec in rule.facts:
+        if spec.role and spec.role not in played:
+            continue  # another role's code: this function is not it
         obs: Observed | None = EXTRACTORS[spec.extractor](v)
         if obs is None:
             value = spec.default
@@ -114,6 +125,7 @@ def read_side(rule: Rule, v: SideView, tree_names: frozenset[str] = frozenset())
         knobs[spec.knob] = value
         if spec.owned:
             own.append((spec.name, value))
+    facts.extend(_held(rule, v, played, knobs))
     rows = sorted({r for r in rows if v.line_of(r) is not None})
     touched = any(v.kind_of(r) != "context" for r in rows)
     lines = tuple(ln for r in rows if (ln := v.line_of(r)) is not None)
@@ -129,8 +141,37 @@ def read_side(rule: Rule, v: SideView, tree_names: frozenset[str] = frozenset())
     )
 
 
-def _plays_role(rule: Rule, v: SideView | None) -> bool:
-    return v is not None and any(ROLES[r.name](v) for r in rule.roles)
+def _played(rule: Rule, v: SideView | None) -> frozenset[str]:
+    if v is None:
+        return frozenset()
+    return frozenset(r.name for r in rule.roles if ROLES[r.name](v))
+
+
+def _held(rule: Rule, v: SideView, played: frozenset[str], knobs: dict[str, str]) -> list[Fact]:
+    """Knobs a played role holds (the other roles' code, which this function is not),
+    set in ``knobs`` unless a fact read them; listed as held, with the reason, never as
+    assumed (so the sensitivity check does not vary them)."""
+    out: list[Fact] = []
+    read = {spec.knob for spec in rule.facts if not spec.role or spec.role in played}
+    for role in rule.roles:
+        if role.name not in played:
+            continue
+        for hold in role.holds:
+            if hold.knob in read or hold.knob in {f.name for f in out}:
+                continue
+            knobs[hold.knob] = hold.value
+            out.append(
+                Fact(
+                    name=hold.knob,
+                    value=hold.value,
+                    side=v.side,
+                    text=f"{hold.reason} (held: {hold.knob}={hold.value})",
+                    file=v.fn.file,
+                    function=v.name,
+                    basis="held",
+                )
+            )
+    return out
 
 
 def match(
@@ -138,16 +179,20 @@ def match(
     functions: tuple[ChangedFunction, ...],
     peers: Mapping[Side, Mapping[str, Body]],
     tree_names: frozenset[str] = frozenset(),
+    file_texts: Mapping[str, str] | None = None,
 ) -> list[Hit]:
-    """Hits of one rule; ``tree_names`` are peers read from a --tree checkout only."""
+    """Hits of one rule; ``tree_names`` are peers read from a --tree checkout only;
+    ``file_texts`` what the patch shows of each file, by path (``SideView.file_text``)."""
     hits = []
     for fn in functions:
-        before = view(fn, "before", peers["before"])
-        after = view(fn, "after", peers["after"])
-        if not (_plays_role(rule, before) or _plays_role(rule, after)):
+        file_text = (file_texts or {}).get(fn.file, "")
+        before = view(fn, "before", peers["before"], file_text, peers["after"])
+        after = view(fn, "after", peers["after"], file_text, peers["before"])
+        played = _played(rule, before) | _played(rule, after)
+        if not played:
             continue
-        rb = read_side(rule, before, tree_names) if before is not None else None
-        ra = read_side(rule, after, tree_names) if after is not None else None
+        rb = read_side(rule, before, tree_names, played) if before is not None else None
+        ra = read_side(rule, after, tree_names, played) if after is not None else None
         if not any(r is not None and r.own_seen for r in (rb, ra)):
             continue  # the role fits but nothing the rule is about is visible
         hits.append(Hit(rule=rule, fn=fn, before=rb, after=ra))

