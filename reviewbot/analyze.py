@@ -403,7 +403,7 @@ def _described(patch: Patch, rules: tuple[Rule, ...], sims: _Sims) -> list[Findi
                 properties=tuple(rule.properties),
                 degraded=True,
                 message=(
-                    "There is no usable diff; this verdict is based on the description "
+                    "There is no usable diff; what follows rests on the description "
                     f"only (it mentions {', '.join(repr(p) for p in phrases)})." + named + caveat
                 ),
             )

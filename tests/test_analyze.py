@@ -180,7 +180,7 @@ def test_damaged_seeds_get_a_degraded_description_based_verdict(
     assert [(f.rule, f.verdict) for f in analysis.findings] == [(rule, verdict)]
     (f,) = analysis.findings
     assert f.degraded and f.confidence == "low"
-    assert "this verdict is based on the description only" in f.message
+    assert "what follows rests on the description only" in f.message
     described = [x for x in f.facts if not x.assumed]
     assert described and all(x.basis == "description" for x in described)
     assert all(x.basis == "default" for x in f.facts if x.assumed)
