@@ -78,11 +78,21 @@ def show_text(rule_id: str) -> str:
                 f"{role.name}: {role.test}", 76, initial_indent="    ", subsequent_indent="      "
             )
         )
+        for hold in role.holds:
+            out.extend(
+                textwrap.wrap(
+                    f"holds {hold.knob}={hold.value} while judged: {hold.reason}",
+                    76,
+                    initial_indent="      ",
+                    subsequent_indent="        ",
+                )
+            )
     out.append("")
     out.append("Facts -> knobs (default when the patch does not show it)")
     for fact in rule.facts:
         mark = "" if fact.owned else " [configures the scenario only]"
-        out.append(f"    {fact.name} -> {fact.knob}, default {fact.default}{mark}")
+        scope = f", read from the {fact.role} role only" if fact.role else ""
+        out.append(f"    {fact.name} -> {fact.knob}, default {fact.default}{scope}{mark}")
     if rule.environment:
         env = ", ".join(f"{k}={v}" for k, v in rule.environment)
         out.append(f"    fixed: {env}")
