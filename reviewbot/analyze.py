@@ -168,7 +168,10 @@ def _finding(patch: Patch, hit: Hit, sims: _Sims) -> Finding | None:
     rule = hit.rule
     kb = _full(rule.scenario, hit.before.knobs) if hit.before else ()
     ka = _full(rule.scenario, hit.after.knobs) if hit.after else ()
-    preexisting = not hit.changed
+    dead = _compiled_out(hit.fn)
+    # lines added under #if 0 are a change the author made, even if it changes nothing:
+    # the reply is about this patch then, not about code it happened to touch
+    preexisting = not hit.changed and not dead
     if hit.after is None:
         return None  # a removed function cannot carry a race any more
     judge = _judge(rule, sims)
@@ -199,6 +202,7 @@ def _finding(patch: Patch, hit: Hit, sims: _Sims) -> Finding | None:
         after=_own_text(hit.after, rule),
         invariant=prop.description if prop else "",
     )
+    message += dead
     knob_of = {f.name: f.knob for f in rule.facts}
     decisive = tuple(
         o
@@ -238,6 +242,21 @@ def _finding(patch: Patch, hit: Hit, sims: _Sims) -> Finding | None:
         message=message,
         properties=tuple(rule.properties),
         outcomes=outcomes,
+    )
+
+
+def _compiled_out(fn: ChangedFunction) -> str:
+    """A sentence about lines the patch adds to ``fn`` under ``#if 0``, if any: they
+    count for nothing in the verdict, and the author may not have meant that."""
+    from reviewbot.diffparse.inactive import compiled_out_additions
+
+    dead = compiled_out_additions(fn.after) if fn.after is not None else ()
+    if not dead:
+        return ""
+    where = f"line {dead[0]}" if len(dead) == 1 else f"lines {dead[0]}-{dead[-1]}"
+    return (
+        f" The patch adds {where} of {fn.file} under #if 0: the compiler never sees "
+        f"{'it' if len(dead) == 1 else 'them'}, and neither does this review."
     )
 
 

@@ -450,3 +450,20 @@ def test_description_text_names_only_functions_the_description_is_about() -> Non
     assert describe.relevant_functions(patch) == ("ext2_inc_i_blkseq", "ext2_write_map_blocks")
     bare = Patch(message=msg, files=(), degraded=True, recovered=Recovered(functions=("EXT2_I",)))
     assert describe.relevant_functions(bare) == ()
+
+
+def test_a_wait_added_under_if_0_is_named_and_the_race_remains() -> None:
+    """Synthetic audit fixture 0181: the patch adds netfs_wait_for_outstanding_io()
+    inside #if 0. The wait counts for nothing, so the race remains; the reply is about
+    this patch (not 'code it touches') and says the added line is compiled out."""
+    from reviewbot.diffparse.inactive import compiled_out_additions
+
+    path = kit.FIX / "0181-synthetic-audit-afs-wait-under-if-0.patch"
+    msg = kit.messages(path)[0]
+    from reviewbot import diffparse
+
+    (fn,) = diffparse.changed_functions(diffparse.extract_patch(msg))
+    assert fn.after is not None and compiled_out_additions(fn.after) == (20,)
+    (f,) = kit.run(msg).findings
+    assert (f.verdict, f.preexisting) == ("remains", False)
+    assert "adds line 20 of fs/afs/inode.c under #if 0" in f.message

@@ -14,6 +14,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from reviewbot.model import FunctionSide
 
 _DIRECTIVE = re.compile(r"^\s*#\s*(ifdef|ifndef|if|elif|else|endif)\b(.*)$")
 _NUMBER = re.compile(r"^\(*\s*(\d+)[uUlL]*\s*\)*$")
@@ -80,3 +84,30 @@ def blank_inactive(text: str) -> str:
                     line = raw.replace("elif", "if  ", 1)
         out.append(" " * len(line) if blank else line)
     return "\n".join(out)
+
+
+def compiled_out_additions(side: FunctionSide) -> tuple[int, ...]:
+    """Line numbers of the lines a patch adds to ``side`` that sit under ``#if 0`` (or
+    the ``#else`` of ``#if 1``) within their hunk: code the compiler never sees."""
+    from reviewbot.diffparse.cparse import runs_of
+
+    numbers = side.line_numbers or tuple(
+        range(side.first_line, side.first_line + len(side.text.split("\n")))
+    )
+    out: list[int] = []
+    at = 0
+    for run in runs_of(side):
+        blanked = blank_inactive("\n".join(run)).split("\n")
+        for k, (line, kept) in enumerate(zip(run, blanked, strict=True)):
+            i = at + k
+            directive = _DIRECTIVE.match(line) is not None
+            if (
+                i < len(side.line_kinds)
+                and side.line_kinds[i] == "added"
+                and line.strip()
+                and not kept.strip()
+                and not directive
+            ):
+                out.append(numbers[i])
+        at += len(run)
+    return tuple(out)
