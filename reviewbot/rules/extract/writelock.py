@@ -220,7 +220,10 @@ def _state(
         # other writers hold it too: they are not kept apart (truncate still is)
         return (
             "never",
-            f"{name}() takes the inode lock shared only ({shared[0].text})",
+            f"{name}() takes the inode lock shared only ({shared[0].text}); the model "
+            "has no shared mode and runs it as no lock, so its trace may let truncate "
+            "in where the real lock keeps it out: the race to look at is between the "
+            "writers",
             (w.row,),
         )
     if depth and w.name in view.peers:
