@@ -320,11 +320,15 @@ def _dedupe(hits_findings: list[tuple[Hit, Finding]]) -> list[Finding]:
     return out
 
 
+# what the ingest stage reports when a diff was there but could not be read whole
+_DIFF_DAMAGE = frozenset({"collapsed-newlines", "unparsable-diff", "truncated-hunk"})
+
+
 def _describes_a_change(patch: Patch) -> bool:
     """Description mapping is only for a patch whose diff is there but damaged (a web
     copy that lost it): a message with no diff at all (a cover letter, a discussion)
     has no code to review and gets no finding."""
-    return patch.degraded
+    return patch.degraded and any(d.code in _DIFF_DAMAGE for d in patch.diagnostics)
 
 
 # what a described change would do, were the code as the description says

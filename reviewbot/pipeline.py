@@ -141,8 +141,15 @@ def check_message(
         functions, fdiags = diffparse.map_functions(patch, options.tree)
         diags.extend(fdiags)
     except ReviewbotError as exc:
-        functions = ()
+        # the tree could not serve (not a git checkout, git missing): the hunks still can
         diags.append(Diagnostic("functions-failed", exc.details(), "warning", msg.source))
+        functions = ()
+        if options.tree:
+            try:
+                functions, fdiags = diffparse.map_functions(patch, None)
+                diags.extend(fdiags)
+            except ReviewbotError:
+                functions = ()
     tree_peers = _tree_peers(options.tree, patch) if options.tree else None
     try:
         result = analyze(

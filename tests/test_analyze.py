@@ -467,3 +467,21 @@ def test_a_wait_added_under_if_0_is_named_and_the_race_remains() -> None:
     (f,) = kit.run(msg).findings
     assert (f.verdict, f.preexisting) == ("remains", False)
     assert "adds line 20 of fs/afs/inode.c under #if 0" in f.message
+
+
+def test_a_message_without_a_diff_gets_no_finding_from_its_prose() -> None:
+    """Synthetic cover letter ([PATCH 0/2]) whose prose says everything the evict rule's
+    description phrases look for, and a diffstat: no diff, so nothing to review (it used
+    to get an inconclusive finding from the prose, read backwards)."""
+    from reviewbot import mail
+
+    raw = (
+        b"From: Test Author <author@example.org>\nSubject: [PATCH 0/2] netfs: tidy up eviction\n"
+        b"Message-ID: <cover@example.org>\nDate: Mon, 2 Mar 2026 10:00:00 +0000\n\n"
+        b"This is not a fix: eviction and umount do not need to wait for outstanding\n"
+        b"async I/O in flight any more, so the drain is dropped.\n\n"
+        b"Test Author (2):\n  netfs: rename helper\n  netfs: drop the wait\n\n"
+        b" fs/netfs/misc.c | 4 ++--\n 1 file changed, 2 insertions(+), 2 deletions(-)\n\n"
+        b"Signed-off-by: Test Author <author@example.org>\n"
+    )
+    assert kit.run(mail.parse_message(raw, "cover")).findings == ()

@@ -135,3 +135,8 @@ def test_a_damaged_message_in_a_batch_exits_2_and_the_rest_is_reviewed(
     assert code == 2
     assert "v9fs_evict_inode(): fixes no-uaf" in out  # the good message is still reviewed
     assert err.count("reviewbot: error:") == 1
+
+
+def test_tree_must_be_a_git_checkout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(["check", "--tree", str(tmp_path), str(SEED_001)], capsys)
+    assert code == 2 and out == "" and "not a git checkout" in err and err.count("\n") == 1

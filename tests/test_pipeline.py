@@ -214,3 +214,14 @@ def test_tree_never_reads_outside_the_checkout(tmp_path: Path, name: str) -> Non
     assert patch.files, "the diff must parse for the test to mean anything"
     peers = pipeline._tree_peers(str(tree), patch)
     assert "secret_fn" not in peers["before"]
+
+
+def test_a_tree_that_is_not_git_falls_back_to_the_hunks(tmp_path: Path) -> None:
+    """An unpacked tarball cannot give blobs by id: the review still runs on the hunks
+    (it used to drop every finding), and says why the tree was not used."""
+    msg = kit.messages(kit.SEEDS["001v2"])[0]
+    plain = pipeline.check_message(msg, CheckOptions())
+    report = pipeline.check_message(msg, CheckOptions(tree=str(tmp_path)))
+    assert [f.verdict for f in report.findings] == [f.verdict for f in plain.findings]
+    assert report.findings
+    assert any("not a git checkout" in d.message for d in report.diagnostics)

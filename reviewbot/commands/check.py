@@ -173,8 +173,13 @@ def _options(
     summary: bool,
     config: str | None,
 ) -> CheckOptions:
-    if tree is not None and not Path(tree).is_dir():
-        raise UsageError(f"--tree {tree!r} is not a directory")
+    if tree is not None:
+        if not Path(tree).is_dir():
+            raise UsageError(f"--tree {tree!r} is not a directory")
+        from reviewbot.diffparse.tree import check_tree
+
+        # pre-images are read from git by blob id: an unpacked tarball cannot serve
+        check_tree(tree)
     extra: tuple[tuple[str, str], ...] = ()
     if config is not None:
         if not Path(config).is_file():

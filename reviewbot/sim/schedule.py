@@ -93,6 +93,8 @@ def parse(text: str) -> Replay:
             raise UsageError(
                 f"bad knob {_short(item)!r} in replay string", hint="expected NAME=VALUE"
             )
+        if any(n == name for n, _v in knobs):
+            raise UsageError(f"knob {_short(name)!r} appears twice in the replay string")
         knobs.append((name, value))
     return Replay(scenario, tuple(knobs), tuple(decode_schedule(sched)), digest)
 

@@ -299,3 +299,8 @@ def test_a_knob_given_twice_with_two_values_is_a_usage_error(
         ["sim", "run", "counter", "--knob", "cpus=two", "--knob", "cpus=one"], capsys
     )
     assert code == 2 and out == "" and "--knob cpus given twice" in err
+
+
+def test_a_knob_twice_in_a_replay_string_is_refused() -> None:
+    with pytest.raises(UsageError, match="appears twice"):
+        parse("counter:cpus=two,cpus=one:AB")
