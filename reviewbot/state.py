@@ -78,6 +78,29 @@ class Record:
     draft_state: DraftState
 
 
+def _damaged(what: str, path: Path) -> StateError:
+    return StateError(f"state database is damaged: {what}", where=str(path), hint=_HINT_DAMAGED)
+
+
+def _runtime_error(exc: sqlite3.DatabaseError, path: Path) -> StateError:
+    # A lost table or column, or a malformed file, is damage; a full disk or a lock
+    # held too long is not, and moving the file aside would be the wrong advice.
+    transient = isinstance(exc, sqlite3.OperationalError) and "no such" not in str(exc)
+    hint = "" if transient else _HINT_DAMAGED
+    return StateError(f"state database error: {exc}", where=str(path), hint=hint)
+
+
+def _verdicts(text: object, path: Path) -> tuple[str, ...]:
+    """The verdicts column: a JSON list of strings (only this module writes it)."""
+    try:
+        value = json.loads(text) if isinstance(text, str | bytes) else None
+    except ValueError:
+        value = None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _damaged(f"verdicts are not a JSON list of strings: {str(text)[:40]!r}", path)
+    return tuple(value)
+
+
 @dataclass(frozen=True)
 class PendingDraft:
     msgid: str
@@ -108,8 +131,10 @@ class State:
             ) from exc
         try:
             yield self._conn
-        except BaseException:
+        except BaseException as exc:
             self._conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise _runtime_error(exc, self.path) from exc
             raise
         else:
             self._conn.execute("COMMIT")
@@ -118,7 +143,7 @@ class State:
         try:
             return self._conn.execute(sql, args)
         except sqlite3.DatabaseError as exc:
-            raise StateError(f"state database error: {exc}", where=str(self.path)) from exc
+            raise _runtime_error(exc, self.path) from exc
 
     # ------------------------------------------------------------------ queries
 
@@ -141,7 +166,7 @@ class State:
             claimed_at=row[6],
             reason=row[7],
             duplicate_of=row[8],
-            verdicts=tuple(json.loads(row[9])),
+            verdicts=_verdicts(row[9], self.path),
             findings=row[10],
             draft_name=row[11],
             draft_state=row[12],
@@ -158,6 +183,12 @@ class State:
             "SELECT msgid, draft_name, draft, findings FROM messages"
             " WHERE draft_state = 'pending' ORDER BY msgid"
         ).fetchall()
+        for r in rows:
+            if r[1] is None or r[2] is None:
+                raise _damaged(
+                    f"pending draft of <{r[0]}> has no {'name' if r[1] is None else 'bytes'}",
+                    self.path,
+                )
         return tuple(PendingDraft(r[0], r[1], bytes(r[2]), r[3]) for r in rows)
 
     # ------------------------------------------------------------------ updates
@@ -318,7 +349,10 @@ def _create(path: Path) -> None:
 
 def _connect(path: Path) -> sqlite3.Connection:
     # isolation_level=None: we issue BEGIN/COMMIT ourselves.
-    conn = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+    try:
+        conn = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+    except sqlite3.DatabaseError as exc:
+        raise StateError(f"cannot open state database ({exc})", where=str(path)) from exc
     try:
         conn.execute("PRAGMA busy_timeout = 30000")
         conn.execute("PRAGMA journal_mode = WAL")
@@ -329,6 +363,46 @@ def _connect(path: Path) -> sqlite3.Connection:
             f"not a usable state database ({exc})", where=str(path), hint=_HINT_DAMAGED
         ) from exc
     return conn
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> set[tuple[str, str, int, int]]:
+    """(name, type, not null, primary-key position) of each column of ``table``."""
+    rows = conn.execute(f"PRAGMA table_info({table})").fetchall()
+    return {(r[1], str(r[2]).upper(), int(r[3]), int(r[5])) for r in rows}
+
+
+def _expected_columns() -> dict[str, set[tuple[str, str, int, int]]]:
+    ref = sqlite3.connect(":memory:")
+    try:
+        ref.executescript(_SCHEMA)
+        names = [r[0] for r in ref.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {name: _columns(ref, name) for name in names}
+    finally:
+        ref.close()
+
+
+def _check_schema(conn: sqlite3.Connection, tables: set[str], path: Path) -> None:
+    """Every table and column the code relies on, as created: a dropped or rebuilt
+    table would otherwise pass while nothing new arrives and fail mid-run later."""
+    for table, want in _expected_columns().items():
+        if table not in tables:
+            raise _damaged(f"table {table!r} is missing", path)
+        missing = sorted(c[0] for c in want - _columns(conn, table))
+        if missing:
+            raise _damaged(f"table {table!r} lacks or changed {', '.join(missing)}", path)
+
+
+def _check_rows(conn: sqlite3.Connection, path: Path) -> None:
+    """Values a run reads back must be readable: checked before the run changes anything
+    (releasing dead claims), so a damaged row never gets a half-done run on top."""
+    for (text,) in conn.execute("SELECT DISTINCT verdicts FROM messages"):
+        _verdicts(text, path)
+    row = conn.execute(
+        "SELECT msgid FROM messages WHERE draft_state = 'pending'"
+        " AND (draft IS NULL OR draft_name IS NULL) LIMIT 1"
+    ).fetchone()
+    if row is not None:
+        raise _damaged(f"pending draft of <{row[0]}> has no name or no bytes", path)
 
 
 def _check(conn: sqlite3.Connection, path: Path) -> None:
@@ -347,11 +421,13 @@ def _check(conn: sqlite3.Connection, path: Path) -> None:
                 where=str(path),
                 hint="upgrade reviewbot",
             )
+        _check_schema(conn, tables, path)
         check = conn.execute("PRAGMA quick_check").fetchall()
         if check != [("ok",)]:
             raise StateError(
                 f"state database is damaged: {check[0][0]}", where=str(path), hint=_HINT_DAMAGED
             )
+        _check_rows(conn, path)
     except sqlite3.DatabaseError as exc:
         raise StateError(
             f"state database is damaged ({exc})", where=str(path), hint=_HINT_DAMAGED
@@ -367,6 +443,12 @@ def open_state(path: str | os.PathLike[str], run: str) -> Iterator[tuple[State, 
     The lock file ``<path>.lock`` is held (shared) for the whole run.
     """
     p = Path(path)
+    if p.is_dir():  # checked before the lock file is made next to it
+        raise StateError(
+            "is a directory, not a state database",
+            where=str(p),
+            hint="give --state the path of a file; it is created if absent",
+        )
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
         lockfd = os.open(f"{p}.lock", os.O_RDWR | os.O_CREAT, 0o600)

@@ -62,6 +62,26 @@ class Hooks:
 
 
 @dataclass(frozen=True)
+class Unreadable:
+    """A message of the source that mail could not read, so it cannot be reviewed.
+
+    It is an error of the run that first meets it (exit 2, as `check` gives), then
+    remembered like a failed review, until --retry-errors. It is known by its bytes:
+    its Message-ID may be part of what could not be read."""
+
+    key: str  # unreadable_key() of its bytes
+    where: str  # the file (or "mbox message N") it came from
+    why: str
+
+
+def unreadable_key(data: bytes) -> str:
+    # Trailing blank lines are the mbox's separator, not the message's: the same message
+    # last in a mailbox, or alone in a Maildir file, keeps its key. The space keeps the
+    # key apart from every real Message-ID (which cannot hold one).
+    return "unreadable " + hashlib.blake2b(data.rstrip(), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True)
 class WatchSummary:
     seen: int = 0
     reviewed: int = 0
@@ -71,8 +91,9 @@ class WatchSummary:
     drafts: int = 0
     errors: int = 0
     findings: int = 0  # reportable findings in this run's reviews
-    unreadable: int = 0  # messages the source held but mail could not parse
+    unreadable: int = 0  # of the errors: messages first met this run that mail cannot read
     failures: tuple[tuple[str, str], ...] = ()  # (Message-ID, why) of this run's errors
+    unreadable_failures: tuple[tuple[str, str], ...] = ()  # (where, why) of those messages
 
     def line(self) -> str:
         text = (
@@ -82,7 +103,7 @@ class WatchSummary:
             f"{self.errors} error{'s' if self.errors != 1 else ''}"
         )
         if self.unreadable:
-            text += f", {self.unreadable} unreadable"
+            text += f" ({self.unreadable} unreadable)"
         return text
 
     @property
@@ -204,6 +225,7 @@ class _Tally:
     errors: int = 0
     findings: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
 
     def fail(self, msgid: str, why: str) -> None:
         self.errors += 1
@@ -224,6 +246,21 @@ def _finish_pending(state: State, root: Path, hooks: Hooks, tally: _Tally) -> No
         state.draft_written(pending.msgid)
 
 
+def _record_unreadable(
+    items: Sequence[Unreadable], state: State, hooks: Hooks, tally: _Tally
+) -> None:
+    now = hooks.clock()
+    for item in {u.key: u for u in items}.values():
+        rec = state.get(item.key)
+        if rec is None or rec.status is None:
+            state.see(item.key, patch_id="", series_key="", now=now)
+            if state.skip(item.key, item.why, now=now, status="error"):
+                tally.errors += 1
+                tally.unreadable.append((item.where, item.why))
+                continue
+        tally.known += 1
+
+
 def _review_one(msg: Message, state: State, root: Path, ctx: _Ctx) -> None:
     options, hooks, tally = ctx.options, ctx.hooks, ctx.tally
     now = hooks.clock()
@@ -235,17 +272,24 @@ def _review_one(msg: Message, state: State, root: Path, ctx: _Ctx) -> None:
         tally.known += 1
         return
     hooks.crashpoint("after-claim")
+    data: bytes | None = None
     try:
         report = hooks.review(msg)
-        when = datetime.fromtimestamp(now, UTC)
-        reply = hooks.render(report, when, draft_msgid(msg.msgid, options.from_), options.from_)
-        data = reply.as_bytes() if reply is not None else None
+        # A report with errors was not a review (the diff or the analysis failed): its
+        # lack of findings must not be recorded as a clean pass, as `check` exits 2.
+        why = "; ".join(d.message or d.code for d in report.errors)
+        if not why:
+            when = datetime.fromtimestamp(now, UTC)
+            msgid = draft_msgid(msg.msgid, options.from_)
+            reply = hooks.render(report, when, msgid, options.from_)
+            data = reply.as_bytes() if reply is not None else None
     except Exception as exc:  # a bug on one message must not stop the others
         why = (
             exc.details()
             if isinstance(exc, ReviewbotError)
             else f"internal error: {type(exc).__name__}: {exc}"
         )
+    if why:
         state.fail(msg.msgid, why, now=now)
         tally.fail(msg.msgid, why)
         return
@@ -362,7 +406,7 @@ def run(
     options: WatchOptions,
     hooks: Hooks,
     *,
-    unreadable: int = 0,
+    unreadable: Sequence[Unreadable] = (),
 ) -> WatchSummary:
     """Review what is new among ``messages``; write drafts into the Maildir ``drafts``."""
     root = Path(drafts)
@@ -375,6 +419,7 @@ def run(
                 state.retry_errors()
             if alone:
                 _finish_pending(state, root, hooks, tally)
+            _record_unreadable(unreadable, state, hooks, tally)
             todo = _plan(messages, state, options, hooks, tally)
             hooks.progress(0, len(todo))
             for done, msg in enumerate(todo, 1):
@@ -385,7 +430,7 @@ def run(
             f"cannot write drafts: {exc.strerror}", where=str(exc.filename or root)
         ) from exc
     return WatchSummary(
-        seen=len({m.msgid for m in messages}),
+        seen=len({m.msgid for m in messages} | {u.key for u in unreadable}),
         reviewed=tally.reviewed,
         skipped=tally.skipped,
         known=tally.known,
@@ -393,6 +438,7 @@ def run(
         drafts=tally.drafts,
         errors=tally.errors,
         findings=tally.findings,
-        unreadable=unreadable,
+        unreadable=len(tally.unreadable),
         failures=tuple(tally.failures),
+        unreadable_failures=tuple(tally.unreadable),
     )

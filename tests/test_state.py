@@ -257,3 +257,83 @@ def test_racing_processes_split_the_claims_without_overlap(tmp_path: Path) -> No
     patch_of = {f"m{i}@x": i % 60 for i in range(120)}
     claimed_patches = sorted(patch_of[m] for m in won[0] | won[1])
     assert claimed_patches == list(range(60))
+
+
+def _made_state(db: Path) -> None:
+    """A state with a reviewed message, a written draft, and a claim of a dead run."""
+    with open_state(db, "old") as (st, _):
+        for m in ("a@x", "b@x", "c@x"):
+            st.see(m, patch_id=f"p-{m}", series_key=m, now=1.0)
+            st.claim(m, now=1.0)
+        st.reviewed("a@x", verdicts=("r:fixes",), findings=1, draft=("n", b"draft"), now=2.0)
+        st.draft_written("a@x")
+        st.reviewed("b@x", verdicts=(), findings=0, draft=None, now=2.0)
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+
+
+def _rows(db: Path) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT * FROM messages ORDER BY msgid").fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    ("damage", "words"),
+    [
+        ("DROP TABLE patches", "table 'patches' is missing"),
+        (
+            "DROP TABLE patches; CREATE TABLE patches (patch_id TEXT, msgid TEXT)",
+            "table 'patches' lacks or changed",
+        ),
+        ("ALTER TABLE messages DROP COLUMN duplicate_of", "lacks or changed duplicate_of"),
+        ("UPDATE messages SET verdicts = '{{{' WHERE msgid = 'b@x'", "verdicts are not"),
+        ("UPDATE messages SET verdicts = '[1]' WHERE msgid = 'b@x'", "verdicts are not"),
+        (
+            "UPDATE messages SET draft_state = 'pending' WHERE msgid = 'a@x'",
+            "pending draft of <a@x> has no name or no bytes",
+        ),
+    ],
+    ids=["no-patches", "patches-without-key", "lost-column", "bad-json", "not-strings",
+         "pending-without-bytes"],
+)  # fmt: skip
+def test_damage_sqlite_accepts_is_refused_on_open_and_changes_nothing(
+    tmp_path: Path, damage: str, words: str
+) -> None:
+    """Schema and rows are checked before the run releases dead claims: a damaged state
+    is a StateError and the rows (including the dead run's claim) stay as they were."""
+    db = tmp_path / "s"
+    _made_state(db)
+    conn = sqlite3.connect(db)
+    conn.executescript(damage)
+    conn.close()
+    before = _rows(db)
+    with pytest.raises(StateError, match="damaged") as exc, open_state(db, "new"):
+        pass
+    assert words in str(exc.value)
+    assert "move the file aside" in exc.value.details()
+    assert _rows(db) == before
+    assert any(r[4] == "claimed" for r in before)
+
+
+def test_a_directory_is_refused_and_gets_no_lock_file_beside_it(tmp_path: Path) -> None:
+    d = tmp_path / "dir"
+    d.mkdir()
+    with pytest.raises(StateError, match="is a directory"), open_state(d, "r"):
+        pass
+    assert not (tmp_path / "dir.lock").exists()
+
+
+def test_a_damaged_row_read_mid_run_is_a_state_error(tmp_path: Path) -> None:
+    db = tmp_path / "s"
+    with open_state(db, "r") as (st, _):
+        st.see("a@x", patch_id="p", series_key="", now=1.0)
+        other = sqlite3.connect(db)
+        other.execute("UPDATE messages SET verdicts = 'nope'")
+        other.commit()
+        other.close()
+        with pytest.raises(StateError, match="verdicts are not"):
+            st.get("a@x")

@@ -13,6 +13,7 @@ import pytest
 
 from reviewbot import mail, watch
 from reviewbot.errors import StateError
+from reviewbot.model import Message, PatchReport
 
 _spec = importlib.util.spec_from_file_location(
     "watch_fakes", Path(__file__).with_name("watch_fakes.py")
@@ -232,3 +233,91 @@ def test_lost_state_reviews_again_but_never_duplicates_a_draft(tmp_path: Path) -
     again = _run(tmp_path, msgs)
     assert (again.reviewed, again.drafts) == (1, 0)
     assert _drafts(tmp_path) == [] and _drafts(tmp_path, "tmp") == []
+
+
+def test_unreadable_mail_is_an_error_once_then_remembered_until_retried(tmp_path: Path) -> None:
+    """A message mail cannot read is never reviewed: the run that meets it first fails
+    (as `check` does), the next ones know it, --retry-errors brings it back."""
+    msgs = [fakes.mbox_message("a@x", "[PATCH] fs: one")]
+    broken = watch.Unreadable(
+        key=watch.unreadable_key(b"synthetic undecodable bytes"),
+        where="in/new/2",
+        why="message skipped, body cannot be decoded",
+    )
+
+    def run(**kw: object) -> watch.WatchSummary:
+        batch = mail.load(str(fakes.write_mbox(tmp_path / "in.mbox", msgs)))
+        opts = replace(OPTS, **kw)  # type: ignore[arg-type]
+        return watch.run(
+            batch.messages,
+            tmp_path / "d",
+            tmp_path / "s",
+            opts,
+            fakes.hooks(1.0),
+            unreadable=[broken, broken],  # the same bytes twice are one message
+        )
+
+    first = run()
+    assert (first.seen, first.reviewed, first.errors, first.unreadable) == (2, 1, 1, 1)
+    assert first.exit_code == 2 and first.failures == ()
+    assert first.unreadable_failures == (("in/new/2", broken.why),)
+    assert "1 error (1 unreadable)" in first.line()
+    again = run()
+    assert (again.errors, again.known, again.exit_code, again.unreadable_failures) == (0, 2, 0, ())
+    retried = run(retry_errors=True)
+    assert (retried.errors, retried.unreadable, retried.exit_code) == (1, 1, 2)
+
+
+def test_unreadable_keys_follow_the_bytes() -> None:
+    key = watch.unreadable_key(b"abc")
+    assert key == watch.unreadable_key(b"abc\n\n") != watch.unreadable_key(b"abd")
+    assert " " in key  # never equal to a real Message-ID
+
+
+def test_state_damaged_mid_run_is_a_state_error_not_a_bug(tmp_path: Path) -> None:
+    """Someone drops a table while a run is under way: the claim fails as damaged state."""
+    import sqlite3
+
+    msgs = [fakes.mbox_message("a@x", "[PATCH] fs: one", marker="BUG")]
+    batch = mail.load(str(fakes.write_mbox(tmp_path / "in.mbox", msgs)))
+
+    def drop_patches(_done: int, total: int) -> None:
+        if total and not _done:
+            conn = sqlite3.connect(tmp_path / "s")
+            conn.execute("DROP TABLE patches")
+            conn.commit()
+            conn.close()
+
+    hooks = replace(fakes.hooks(1.0), progress=drop_patches)
+    with pytest.raises(StateError, match="no such table: patches") as exc:
+        watch.run(batch.messages, tmp_path / "d", tmp_path / "s", OPTS, hooks)
+    assert "move the file aside" in exc.value.details()
+
+
+def test_a_report_with_errors_is_a_failure_not_a_clean_review(tmp_path: Path) -> None:
+    """The real reviewer returns (does not raise) a report whose analysis failed: that
+    message was not reviewed, so it is an error as in `check`, and retried on request."""
+    from reviewbot.model import Diagnostic
+
+    msgs = [
+        fakes.mbox_message("a@x", "[PATCH] fs: one", marker="BUG"),
+        fakes.mbox_message("b@x", "[PATCH] fs: two"),
+    ]
+
+    def review(m: Message) -> PatchReport:
+        report = fakes.review(m)
+        if m.msgid != "b@x":
+            return report
+        failed = Diagnostic("analysis-failed", "analysis failed: synthetic", "error", m.source)
+        return replace(report, diagnostics=(failed,))
+
+    batch = mail.load(str(fakes.write_mbox(tmp_path / "in.mbox", msgs)))
+    hooks = replace(fakes.hooks(1.0), review=review)
+    first = watch.run(batch.messages, tmp_path / "d", tmp_path / "s", OPTS, hooks)
+    assert (first.reviewed, first.drafts, first.errors, first.exit_code) == (1, 1, 1, 2)
+    assert first.failures == (("b@x", "analysis failed: synthetic"),)
+    again = watch.run(batch.messages, tmp_path / "d", tmp_path / "s", OPTS, hooks)
+    assert (again.errors, again.known, again.exit_code) == (0, 2, 0)
+    retry = replace(OPTS, retry_errors=True)
+    fixed = watch.run(batch.messages, tmp_path / "d", tmp_path / "s", retry, fakes.hooks(1.0))
+    assert (fixed.reviewed, fixed.errors, fixed.exit_code) == (1, 0, 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,85 @@ def test_progress_bar_accepts_updates() -> None:
     bar(0, 3)
     bar(3, 3)
     bar.close()
+
+
+def _maildir(root: Path, files: dict[str, bytes]) -> Path:
+    for sub in ("cur", "new", "tmp"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (root / name).write_bytes(data)
+    return root
+
+
+# Synthetic, written for audit 2 #11: a comment (read, needs no review) and a patch whose
+# base64 body does not decode, so mail cannot read it at all.
+_COMMENT = (
+    b"From: Ann Other <ann@example.org>\nTo: list@example.org\nSubject: fs: a question\n"
+    b"Date: Mon, 1 Jan 2024 00:00:00 +0000\nMessage-ID: <q@example.org>\n\nIs it safe?\n"
+)
+_UNDECODABLE = (
+    b"From: Pat Author <pat@example.org>\nTo: list@example.org\n"
+    b"Subject: [PATCH] fs: a fix\nDate: Mon, 1 Jan 2024 00:00:00 +0000\n"
+    b"Message-ID: <b64@example.org>\nMIME-Version: 1.0\n"
+    b"Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n"
+    b"%%%% ???? ****\n====\n"
+)
+
+
+def test_unreadable_message_fails_the_run_once_even_quiet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As `check` (exit 2 and a line), then remembered by its bytes: lei renaming the
+    file does not bring it back, --retry-errors does."""
+    src = _maildir(tmp_path / "in", {"new/1": _COMMENT, "new/2": _UNDECODABLE})
+    args = ["watch", str(src), "--drafts", str(tmp_path / "d"), "--no-wait", "--quiet",
+            "--from", "A <a@example.org>"]  # fmt: skip
+    code, out, err = _cli(args, capsys)
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and f"{src}/new/2:" in err and "base64" in err
+    assert _cli(args, capsys) == (0, "", "")
+    (src / "new" / "2").rename(src / "cur" / "1700000000.9.host:2,S")
+    assert _cli(args, capsys) == (0, "", "")
+    code, _out, err = _cli([*args, "--retry-errors"], capsys)
+    assert code == 2 and "1700000000.9.host:2,S:" in err
+
+
+def test_unreadable_part_of_an_mbox_is_known_by_its_bytes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mbox = tmp_path / "in.mbox"
+    sep = b"From mboxrd@z Thu Jan  1 00:00:00 1970\n"
+    mbox.write_bytes(sep + _COMMENT + b"\n" + sep + _UNDECODABLE)
+    args = ["watch", str(mbox), "--drafts", str(tmp_path / "d"), "--no-wait",
+            "--from", "A <a@example.org>"]  # fmt: skip
+    code, out, err = _cli(args, capsys)
+    assert code == 2 and f"{mbox} message 2:" in err and "(1 unreadable)" in out
+    mbox.write_bytes(sep + _UNDECODABLE + b"\n" + sep + _COMMENT)  # rewritten, other order
+    code, out, err = _cli(args, capsys)
+    assert (code, err) == (0, "") and "2 already done" in out
+
+
+@pytest.mark.parametrize("damage", ["dir", "no-patches"])
+def test_state_damage_is_one_line_not_a_bug(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: str
+) -> None:
+    src = _maildir(tmp_path / "in", {"new/1": _COMMENT})
+    state = tmp_path / "state"
+    if damage == "dir":
+        state.mkdir()
+    else:
+        base = ["watch", str(src), "--drafts", str(tmp_path / "d"), "--state", str(state),
+                "--from", "A <a@example.org>"]  # fmt: skip
+        assert _cli(base, capsys)[0] == 0
+        conn = sqlite3.connect(state)
+        conn.execute("DROP TABLE patches")
+        conn.close()
+    # Nothing new arrives: the damage is still found, on open.
+    code, _out, err = _cli(
+        ["watch", str(src), "--drafts", str(tmp_path / "d"), "--state", str(state),
+         "--from", "A <a@example.org>"],
+        capsys,
+    )  # fmt: skip
+    assert code == 2 and err.count("\n") == 1
+    assert "this is a bug" not in err and "internal" not in err
+    assert ("is a directory" if damage == "dir" else "'patches' is missing") in err

@@ -1,24 +1,29 @@
 """`reviewbot watch SOURCE --drafts MAILDIR`: review what is new in a lei/Maildir source.
 
 Exit codes follow `check`: 0 nothing new was found, 1 this run's reviews have findings,
-2 an error (bad arguments, unreadable source, damaged state, or a message that failed).
+2 an error (bad arguments, unreadable source, damaged state, or a message first met in
+this run that cannot be read or whose review failed: each gets a line, even --quiet).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
 from reviewbot.errors import UsageError
-from reviewbot.model import CheckOptions, Severity
+from reviewbot.model import CheckOptions, Diagnostic, Severity
+
+if TYPE_CHECKING:
+    from reviewbot.watch import Unreadable
 
 # Tests only: kill this process with SIGKILL when watch reaches the named point
 # ("after-tmp", or "after-tmp@2" for its second visit). See tests/test_watch_crash.py.
@@ -89,7 +94,9 @@ def register(app: typer.Typer) -> None:
         retry_errors: Annotated[
             bool, typer.Option("--retry-errors", help="review again messages that failed")
         ] = False,
-        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no summary line")] = False,
+        quiet: Annotated[
+            bool, typer.Option("--quiet", "-q", help="no summary line (errors are still said)")
+        ] = False,
     ) -> int:
         """Review the messages of SOURCE that no earlier run reviewed; write drafts."""
         from reviewbot import mail, watch
@@ -113,7 +120,8 @@ def register(app: typer.Typer) -> None:
             disabled_rules=tuple(disable or ()),
             always=always,
         )
-        batch = mail.load(source, stdin=sys.stdin.buffer.read() if source == "-" else None)
+        stdin = sys.stdin.buffer.read() if source == "-" else None
+        batch = mail.load(source, stdin=stdin)
         hooks = watch.default_hooks(check)
         bar = _progress() if sys.stderr.isatty() else None
         hooks = replace(hooks, crashpoint=_crashpoint(), progress=bar or hooks.progress)
@@ -124,19 +132,68 @@ def register(app: typer.Typer) -> None:
                 state if state is not None else drafts / ".reviewbot-state.sqlite",
                 options,
                 hooks,
-                unreadable=sum(1 for d in batch.diagnostics if d.severity == "error"),
+                unreadable=_unreadable(source, stdin, batch.diagnostics),
             )
         finally:
             if bar is not None:
                 bar.close()
+        # Errors are said even with --quiet: exit 2 alone would not say which message.
+        for where, why in summary.unreadable_failures:
+            typer.echo(f"reviewbot watch: {where}: {' '.join(why.split())}", err=True)
         for msgid, why in summary.failures:
             typer.echo(f"reviewbot watch: <{msgid}>: {' '.join(why.split())}", err=True)
         if not quiet:
-            for d in batch.diagnostics:
-                if d.severity == "error":
-                    typer.echo(f"reviewbot watch: {d.where}: {d.message}", err=True)
             typer.echo(f"reviewbot watch: {summary.line()}")
         return summary.exit_code
+
+
+def _unreadable(
+    source: str, stdin: bytes | None, diagnostics: Sequence[Diagnostic]
+) -> tuple[Unreadable, ...]:
+    """The messages mail could not read, each keyed by its bytes so that the state
+    remembers it wherever lei puts it next time."""
+    from reviewbot.watch import Unreadable, unreadable_key
+
+    errors = [d for d in diagnostics if d.severity == "error"]
+    if not errors:
+        return ()
+    raw = _raw_messages(source, stdin, {d.where for d in errors})
+    return tuple(
+        Unreadable(
+            # Bytes not found again (the file vanished since): its place stands in.
+            key=unreadable_key(raw.get(d.where, f"{d.where}\0{d.message}".encode())),
+            where=d.where,
+            why=d.message,
+        )
+        for d in errors
+    )
+
+
+def _raw_messages(source: str, stdin: bytes | None, wanted: set[str]) -> dict[str, bytes]:
+    """Bytes of the messages named in ``wanted``, named as mail.load names them: the
+    file of a Maildir message, "NAME message N" (1-based) for part of an mbox."""
+    from reviewbot.errors import InputError
+    from reviewbot.mail import sources
+
+    try:
+        if source != "-" and os.path.isdir(source):
+            found: dict[str, bytes] = {}
+            for path, name in sources.maildir_files(source):
+                if name in wanted:
+                    with contextlib.suppress(InputError):  # removed since: fallback key
+                        found[name] = sources.read_file(path)
+            return found
+        data = stdin if stdin is not None else sources.read_file(source)
+        if sources.is_gzip(data):
+            data = sources.gunzip(data, source)
+    except InputError:
+        return {}  # changed under us since it was loaded; the fallback key serves
+    if not sources.is_mbox(data):
+        return {source: data}
+    parts = sources.split_mbox(data)
+    if len(parts) == 1:
+        return {source: parts[0]}
+    return {f"{source} message {i}": part for i, part in enumerate(parts, 1)}
 
 
 class _Bar:
