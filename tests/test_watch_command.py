@@ -128,6 +128,19 @@ def test_unreadable_message_fails_the_run_once_even_quiet(
     assert code == 2 and "1700000000.9.host:2,S:" in err
 
 
+def test_a_maildir_holding_only_a_broken_message_is_recorded_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A lei folder whose only message is broken must not fail every run until other
+    mail arrives: the first run says so (exit 2), the next ones know it."""
+    src = _maildir(tmp_path / "in", {"new/1": _UNDECODABLE})
+    args = ["watch", str(src), "--drafts", str(tmp_path / "d"), "--no-wait", "--quiet",
+            "--from", "A <a@example.org>"]  # fmt: skip
+    code, _out, err = _cli(args, capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert _cli(args, capsys) == (0, "", "")
+
+
 def test_unreadable_part_of_an_mbox_is_known_by_its_bytes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
