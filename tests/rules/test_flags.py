@@ -169,3 +169,33 @@ def test_ceph_with_the_lock_release_on_screen_is_quiet() -> None:
         line, " \tspin_unlock(&ci->i_ceph_lock); if (extra_info->inline_version > 0 &&"
     )
     assert _flags(CEPH, unlocked) == []
+
+
+CONTEXT = kit.FIX / "0173-synthetic-audit2-9p-second-bit-in-context-lines.patch"
+
+
+def test_a_second_bit_in_the_context_lines_is_shown() -> None:
+    """Audit 2 #10: set_bit() becomes __set_bit(); the hunk's context shows an unchanged
+    function that clears that bit and sets another on the same word of the same type.
+    Context lines are what the patch shows on both sides: the word holds two flags, read
+    from code, and the patch introduces the lost-bit race."""
+    [f] = _flags(CONTEXT)
+    facts = {(x.side, x.name): x for x in f.facts}
+    for side in ("before", "after"):
+        bits = facts[side, "bits"]
+        assert bits.value == "two" and not bits.assumed, bits
+        assert "V9FS_INO_MTIME_UNCERTAIN written in the patch's unchanged context" in bits.text
+    assert f.verdict == "introduces"
+
+
+def test_a_bit_in_the_context_on_another_type_is_not_the_same_word() -> None:
+    """Synthetic variant of 0173: the context function's cache_validity belongs to another
+    struct, so it says nothing about this word and bits stays the assumed default."""
+    body = kit.body_of(CONTEXT)
+    decl = " \tstruct v9fs_inode *v9inode = V9FS_I(inode);\n \n \tclear_bit("
+    assert body.count(decl) == 1
+    other = body.replace(decl, decl.replace("struct v9fs_inode", "struct v9fs_session"))
+    [f] = _flags(CONTEXT, other)
+    facts = {(x.side, x.name): x for x in f.facts}
+    assert facts["after", "bits"].assumed
+    assert f.verdict == "inconclusive"

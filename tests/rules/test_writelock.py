@@ -251,3 +251,88 @@ def test_return_type_on_the_line_above_keeps_the_parameters() -> None:
     assert [" ".join(p.split()) for p in params] == ["struct kiocb *iocb", "struct iov_iter *from"]
     found = [f for f in kit.run(kit.messages(XFS_SPLIT)[0]).findings if f.rule == RULE]
     assert [(f.function, f.verdict) for f in found] == [("xfs_file_buffered_write", "introduces")]
+
+
+MID = kit.FIX / "0164-synthetic-audit2-write-iter-hunk-below-the-lock.patch"
+CUT = kit.FIX / "0165-synthetic-audit2-ext4-cut-signature-conditional-lock.patch"
+
+
+def test_a_hunk_below_the_lock_does_not_read_as_no_lock() -> None:
+    """Audit 2 #2: the hunk starts inside ->write_iter, below its inode_lock(); the
+    write is shown and no lock is. The lines above are not in the patch: no fact, and
+    the patch (it only changes a call the lock does not care about) stays quiet. The
+    audit's trylock variant (tl-benign3) has the same hunk six lines lower."""
+    body = kit.body_of(MID)
+    for text in (body, body.replace("@@ -9,7 +9,7 @@", "@@ -14,7 +14,7 @@")):
+        assert _facts(text) == {"before": None, "after": None}
+        assert not [f for f in kit.run(kit.text_message(text)).findings if f.rule == RULE]
+
+
+def test_no_lock_is_read_only_from_the_opening_brace() -> None:
+    """Synthetic fragments: the same lines, once starting at the function's "{", once
+    inside the body, once with a gap between the "{" and the write."""
+    text = (
+        "{\n\tssize_t ret;\n\n\tret = zz_checks(iocb);\n\tret = generic_perform_write(iocb, from);"
+    )
+    whole = EXTRACTORS["writelock.inode_lock"](_side(text, (8, 9, 10, 11, 12)))
+    assert whole is not None and whole.value == "never"
+    inside = "\n".join(text.split("\n")[1:])
+    assert EXTRACTORS["writelock.inode_lock"](_side(inside, (9, 10, 11, 12))) is None
+    assert EXTRACTORS["writelock.inode_lock"](_side(text, (8, 9, 10, 11, 30))) is None
+
+
+# Synthetic, written for these tests: a write_iter hunk that starts below the function's
+# opening lines and drops the inode lock around the write.
+DROPPED = "\n".join(
+    [
+        "--- a/fs/zz/file.c",
+        "+++ b/fs/zz/file.c",
+        "@@ -12,9 +12,7 @@ static ssize_t zz_write_iter(struct kiocb *iocb, struct iov_iter *from)",
+        " \tstruct inode *inode = file_inode(iocb->ki_filp);",
+        " \tssize_t ret;",
+        " ",
+        "-\tinode_lock(inode);",
+        " \tret = generic_write_checks(iocb, from);",
+        " \tif (ret > 0)",
+        " \t\tret = generic_perform_write(iocb, from);",
+        "-\tinode_unlock(inode);",
+        " \treturn ret;",
+        "",
+    ]
+)
+
+
+def test_a_lock_the_other_side_takes_in_the_hunk_is_not_above_it() -> None:
+    """The lines above the hunk are common to both sides; the old side takes i_rwsem in
+    the hunk, so they do not hold it (it is not recursive): dropping it is read as
+    "never" and the patch introduces the race; the reverse patch fixes it."""
+    facts = _facts(DROPPED)
+    assert facts["before"].value == "always"  # type: ignore[union-attr]
+    after = facts["after"]
+    assert after is not None and after.value == "never", after
+    assert "same on both sides" in after.text
+    (finding,) = [f for f in kit.run(kit.text_message(DROPPED)).findings if f.rule == RULE]
+    assert finding.verdict == "introduces"
+    (back,) = [
+        f for f in kit.run(kit.text_message(kit.reverse(DROPPED))).findings if f.rule == RULE
+    ]
+    assert back.verdict == "fixes"
+
+
+def test_a_parameter_list_cut_by_the_hunk_hint_keeps_the_role() -> None:
+    """Audit 2 #8: the @@ hint ends after ``struct kiocb *iocb,`` and the body's text
+    starts at "{": ``from``, passed to generic_perform_write() and declared nowhere in
+    the body, is the iov_iter parameter the hint cuts off. The lock made conditional
+    (the write is one unseen line into the next hunk) is then inconclusive, as with the
+    full context, instead of nothing."""
+    (finding,) = [f for f in kit.run(kit.messages(CUT)[0]).findings if f.rule == RULE]
+    assert finding.verdict == "inconclusive"
+    assert dict(finding.knobs_before)["inode_lock"] == "always"
+    assert dict(finding.knobs_after)["inode_lock"] == "extending_only"
+    # a local iov_iter is not a parameter the hint hides: no role from it
+    body = kit.body_of(CUT).replace(
+        " \tssize_t ret;\n", " \tssize_t ret;\n \tstruct iov_iter *from = NULL;\n", 1
+    )
+    body = body.replace("@@ -8,11 +8,15 @@", "@@ -8,12 +8,16 @@")
+    assert body.count("struct iov_iter *from = NULL;") == 1
+    assert not [f for f in kit.run(kit.text_message(body)).findings if f.rule == RULE]

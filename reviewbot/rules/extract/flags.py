@@ -11,6 +11,8 @@ stack, an object this function has just allocated and not yet handed to other co
 Fact ``atomic``: every update of a shared word in this function uses an atomic bitop or
 happens with a lock held (taken in the function, asserted held, or released later with
 no matching lock, i.e. held on entry).
+Fact ``bits``: the flags written to the word by the changed functions of this side, by
+the unchanged functions the hunks' context lines show, and defined next to them.
 """
 
 from __future__ import annotations
@@ -339,6 +341,52 @@ def _defined_with(v: SideView, written: set[str]) -> set[str]:
     return out
 
 
+# A bitop or |= &= ^= on a member, as a statement: (bitop name, its arguments) or
+# (lvalue, operator, value).
+_BITOP_STMT = re.compile(r"\b(\w+)\s*\(\s*([^;{}]*?)\s*\)\s*;")
+_RMW_STMT = re.compile(r"([\w>.\-]+)\s*([|&^]=)\s*([^;{}]+);")
+
+
+def _context_bits(v: SideView, mine: list[Site]) -> set[str]:
+    """Flags written to the same word by the lines the patch shows outside the changed
+    functions (context lines: whole unchanged functions in a hunk's context). Those lines
+    are the same on both sides, so they are this side's evidence too. A word of a typed
+    object counts only where the same type is declared above the write."""
+    known: set[str] = set()
+    for text in (
+        *(s.text for s in (v.fn.before, v.fn.after) if s is not None),
+        *(b.text for n, b in v.peers.items() if not n.startswith(DEFINES)),
+        *(b.text for n, b in v.other_peers.items() if not n.startswith(DEFINES)),
+    ):
+        known.update(ln.strip() for ln in text.splitlines())
+    full = _code(v.file_text)
+    found: list[tuple[int, str, str]] = []  # (offset, target, flag)
+    for m in _BITOP_STMT.finditer(full):
+        args = [a.strip() for a in m.group(2).split(",")]
+        if m.group(1) in ATOMIC_BITOPS | _NONATOMIC and len(args) >= 2:
+            found.append((m.start(), args[-1], args[0]))
+    for m in _RMW_STMT.finditer(full):
+        found.append((m.start(), m.group(1), m.group(3)))
+    out: set[str] = set()
+    for at, target, flag in found:
+        end = full.find("\n", at)
+        line = full[full.rfind("\n", 0, at) + 1 : end if end >= 0 else len(full)]
+        field = field_of(target)
+        if not field or line.strip() in known:
+            continue  # a changed function's line: read per side by _own()/_peer_sites()
+        obj = _declared_above(full[:at], base_of(target))
+        if any(m.field == field and (not m.obj or obj == m.obj) for m in mine):
+            out.add(_bit_of(flag))
+    return out
+
+
+def _declared_above(text: str, base: str) -> str:
+    """The type of the last pointer declaration of ``base`` in ``text``, "" if none."""
+    decl = rf"\b((?:struct|union)\s+\w+|\w+_t)\s*\*+\s*{re.escape(base)}\s*[;=,)]"
+    hits = list(re.finditer(decl, text))
+    return _norm(hits[-1].group(1)) if hits else ""
+
+
 def bits(v: SideView) -> Observed | None:
     """How many distinct flag values the word can hold, as this side of the patch shows
     it: the values its updates write, plus the run of #defines that defines them."""
@@ -349,12 +397,21 @@ def bits(v: SideView) -> Observed | None:
     for s in (*_own(v), *_peer_sites(v, frozenset(m.field for m in mine))):
         if s.kind in ("rmw", "atomic") and not s.private and any(_same_word(s, m) for m in mine):
             written.add(_bit_of(s.value))
+    context = _context_bits(v, mine) - written - {""}
+    written |= context
     written.discard("")
     defined = _defined_with(v, written)
     seen = written | defined
     word = ", ".join(sorted({s.field for s in mine}))
     if len(seen) >= 2:
-        return Observed("two", f"{word} holds more than one flag ({', '.join(sorted(seen))})")
+        where = (
+            f"; {', '.join(sorted(context))} written in the patch's unchanged context lines"
+            if context
+            else ""
+        )
+        return Observed(
+            "two", f"{word} holds more than one flag ({', '.join(sorted(seen))}{where})"
+        )
     if defined:
         # The definitions of the word's flags are on screen and there is only one: plain
         # updates of a one-bit word cannot lose another bit.

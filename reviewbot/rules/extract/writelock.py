@@ -9,7 +9,10 @@ inode lock taken on every path to the write (always), only when the write may ex
 file (extending_only), or not at all (never)? "The inode lock" is i_rwsem held exclusive,
 taken directly or through a filesystem's wrapper (btrfs_inode_lock(), xfs_ilock() with
 XFS_IOLOCK_EXCL, nfs/ceph/netfs_start_io_write()). A lock and a write in different hunks
-are related only by what the shown lines prove; otherwise the fact is not read.
+are related only by what the shown lines prove; otherwise the fact is not read. "never"
+needs every line from the function's opening brace to the write (or, for a hunk inside
+the body, the other side taking the lock in that hunk: the unseen lines above are the
+same on both sides and cannot already hold it).
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from collections.abc import Callable
 
 from reviewbot.diffparse.cparse import brace_balance
 from reviewbot.rules.context import Observed, SideView
-from reviewbot.rules.cst import Body, CallSite, dominates
+from reviewbot.rules.context import view as side_view
+from reviewbot.rules.cst import Body, CallSite, dominates, params_from_hint
 from reviewbot.rules.extract.common import LOCKS, UNLOCKS, code, has_param
 
 _PRIMS = frozenset(
@@ -149,9 +153,35 @@ def _direct(call: CallSite) -> bool:
 
 
 def is_buffered_write(view: SideView) -> bool:
-    if not (has_param(view, "struct kiocb") and has_param(view, "struct iov_iter")):
+    shape = has_param(view, "struct kiocb") and has_param(view, "struct iov_iter")
+    if not (shape or _iter_param_cut(view)):
         return False
     return any(not _direct(c) for c in _write_calls(view, view.body)) or _extends_size(view.body)
+
+
+def _iter_param_cut(view: SideView) -> bool:
+    """``foo_write_iter(struct kiocb *iocb,`` with the rest of the parameter list not
+    shown (git's @@ hint is one line, the body's text starts below it): a core primitive
+    called with (iocb, from) says ``from`` is a struct iov_iter *, and a name the shown
+    body does not declare can only be one of the parameters the hint cuts off."""
+    hint = view.fn.header_hint
+    if view.body.name or "(" not in hint or hint.count("(") <= hint.count(")"):
+        return False
+    shown = params_from_hint(hint.rstrip().rstrip(",") + ")")
+    kiocb = next((p for p in shown if "struct kiocb" in " ".join(p.split())), "")
+    name = re.search(r"(\w+)\s*$", kiocb)
+    if name is None:
+        return False
+    text = code(view.fs.text)
+    for call in view.body.calls:
+        if call.name not in _PRIMS or len(call.args) < 2 or call.args[0].strip() != name[1]:
+            continue
+        arg = call.args[1].strip()
+        if not re.fullmatch(r"[A-Za-z_]\w*", arg):
+            continue
+        if not re.search(rf"\b(?!return\b)\w+[\s*]+{arg}\s*(\[[^]]*\]\s*)?[;=,)]", text):
+            return True  # not declared in the body: a parameter
+    return False
 
 
 def _root(view: SideView) -> tuple[str, Body]:
@@ -232,7 +262,53 @@ def _state(
             return inner
     if _unseen_bracket(view, body, w):
         return ("", "", ())  # the bracket may be the inode lock: not decided by this patch
-    return ("never", f"{name}() reaches {w.name}() without taking the inode lock", (w.row,))
+    text = f"{name}() reaches {w.name}() without taking the inode lock"
+    if _shown_from_start(view, body, w):
+        return ("never", text, (w.row,))
+    if _other_side_locks(view, body):
+        return (
+            "never",
+            f"{text} in the lines shown; the lines above the hunk are the same on both "
+            "sides, and they cannot hold the lock the other side takes in the hunk "
+            "(i_rwsem is not recursive)",
+            (w.row,),
+        )
+    return ("", "", ())  # the lock may be in the lines above the hunk: not shown
+
+
+def _other_side_locks(view: SideView, body: Body) -> bool:
+    """The other side of this function takes the inode lock exclusive, unconditionally,
+    in the same hunk as its write: the unseen lines above, common to both sides, do not
+    take it (a second inode_lock() would deadlock)."""
+    if body is not view.body:
+        return False
+    other = side_view(view.fn, "after" if view.side == "before" else "before", view.other_peers)
+    if other is None:
+        return False
+    writes = [c for c in _write_calls(other, other.body) if not _direct(c)]
+    run = _runs(other, other.body)
+    if not writes or run is None:
+        return False
+    w = writes[0]
+    return any(
+        _lock_mode(c, other.body) == "excl" and dominates(c, w) and run(c.row) == run(w.row)
+        for c in other.body.calls
+        if c.row >= 0
+    )
+
+
+def _shown_from_start(view: SideView, body: Body, write: CallSite) -> bool:
+    """Every line from the function's opening brace to ``write`` is shown (or the whole
+    function is): only then does the absence of a lock mean the function takes none."""
+    if view.fs.complete:
+        return True
+    run = _runs(view, body)
+    if run is None or write.row < 0 or run(write.row) != 0:
+        return False  # a peer's fragments, or a hunk gap before the write
+    lines = view.fs.text.split("\n")
+    if body.name:  # the header is in the text: the body opens at its first "{"
+        return "{" in "\n".join(lines[: write.row + 1])
+    return bool(lines) and lines[0].startswith("{")  # a "{" in column 0 opens a body
 
 
 def _runs(view: SideView, body: Body) -> Callable[[int], int] | None:
