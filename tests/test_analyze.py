@@ -208,7 +208,10 @@ MUTATIONS = {
         "evict-vs-async-io",
         lambda b: kit.drop_added(b, r"netfs_wait_for_outstanding_io\(inode\);"),
         ("evict-without-waiting-for-io", "v9fs_evict_inode"),
-        ("fixes", "remains", "introduces"),
+        # Without its waits the patch no longer touches one, and its hunks start below
+        # the top of v9fs_evict_inode(): a wait above them is not shown, so no finding
+        # (audit 2 #1: "no" is read only from lines shown from the function's start).
+        ("fixes", None, "introduces"),
     ),
     "002": (
         "writeback-stale-mapping",
@@ -298,7 +301,8 @@ def test_mutations_hold_with_everything_renamed(seed: str) -> None:
         return {f.verdict for f in found if f.rule == rule}
 
     assert base in verdicts()
-    assert mutated in verdicts(mutate(original.body))
+    mutated_found = verdicts(mutate(original.body))
+    assert mutated in mutated_found if mutated else not mutated_found
     assert reversed_ in verdicts(kit.reverse(original.body))
 
 

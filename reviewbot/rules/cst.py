@@ -52,6 +52,9 @@ class CallSite:
     in_condition: bool  # the call is (part of) an if/while condition
     byte: int
     deref: bool = False  # "FOO_I(inode)->field": an accessor, its result is dereferenced
+    # the entries of ``blocks`` that are bare ``{ ... }`` statements: scopes, not
+    # branches (everything in one runs whenever the statement before it has run)
+    bare: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,22 @@ _EXITS = {"return_statement", "goto_statement", "break_statement", "continue_sta
 def _captures(query: Query, node: Node) -> dict[str, list[Node]]:
     caps = QueryCursor(query).captures(node)
     return {k: sorted(v, key=lambda n: n.start_byte) for k, v in caps.items()}
+
+
+def _bare_blocks(node: Node) -> tuple[int, ...]:
+    """Start bytes of the bare compound statements (a ``{ }`` directly inside another
+    block) enclosing ``node``."""
+    out = []
+    parent = node.parent
+    while parent is not None and parent.type != "function_definition":
+        if (
+            parent.type == "compound_statement"
+            and parent.parent is not None
+            and parent.parent.type == "compound_statement"
+        ):
+            out.append(parent.start_byte)
+        parent = parent.parent
+    return tuple(reversed(out))
 
 
 def _context(node: Node) -> tuple[tuple[Guard, ...], tuple[int, ...], bool]:
@@ -287,6 +306,7 @@ def _collect(root: Node, text: str, row_of: Callable[[int], int], *, wrapped: bo
                 in_condition=in_cond,
                 byte=node.start_byte,
                 deref=node.parent is not None and node.parent.type == "field_expression",
+                bare=_bare_blocks(node),
             )
         )
     assigns = []
@@ -346,13 +366,19 @@ def params_from_hint(hint: str) -> tuple[str, ...]:
     return body.params
 
 
+def branches(site: CallSite) -> tuple[int, ...]:
+    """The enclosing blocks that decide whether ``site`` runs: ``blocks`` without the
+    bare ``{ }`` scopes, which run whenever control reaches them."""
+    return tuple(b for b in site.blocks if b not in site.bare)
+
+
 def dominates(first: CallSite | AssignSite, later: CallSite | AssignSite) -> bool:
     """True if ``first`` runs on every path that reaches ``later`` (structurally: it comes
     earlier and sits in a block that encloses ``later``, under no extra condition)."""
     if first.byte >= later.byte:
         return False
-    fb = first.blocks if isinstance(first, CallSite) else ()
-    lb = later.blocks if isinstance(later, CallSite) else ()
+    fb = branches(first) if isinstance(first, CallSite) else ()
+    lb = branches(later) if isinstance(later, CallSite) else ()
     if len(fb) > len(lb) or lb[: len(fb)] != fb:
         return False
     return (

@@ -55,6 +55,22 @@ def test_dominance_needs_an_enclosing_block() -> None:
     assert not dominates(w1, c) and not dominates(c, w3)
 
 
+def test_a_bare_block_is_a_scope_not_a_branch() -> None:
+    """Audit 2 #3: ``{ long t = wait(); }`` runs whenever control reaches it, so its
+    calls dominate what follows; a block under a test or in a loop still does not."""
+    body = parse_body(
+        "void k(void)\n{\n\t{\n\t\tw1();\n\t\t{\n\t\t\tw2();\n\t\t}\n\t}\n"
+        "\tif (a) {\n\t\tw3();\n\t}\n\twhile (b) {\n\t\tw4();\n\t}\n\tc();\n}\n"
+    )
+    w1, w2, w3, w4, c = body.calls
+    assert dominates(w1, c) and dominates(w2, c) and dominates(w1, w2)
+    assert not dominates(w3, c) and not dominates(w4, c)
+    assert w2.bare and not c.bare
+    # a fragment (hunk text, wrapped for parsing) keeps the same reading
+    frag = parse_body("\t{\n\t\tw1();\n\t}\n\tc();\n")
+    assert dominates(frag.calls[0], frag.calls[1])
+
+
 def test_guard_text_keeps_inner_parentheses() -> None:
     body = parse_body("void h(void)\n{\n\tif (!is_bad(inode))\n\t\tx();\n}\n")
     assert body.calls[1].guards[0].cond == "!is_bad(inode)"

@@ -4,6 +4,8 @@ fixtures/patches/SOURCES.md)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from reviewbot.model import ChangedFunction, FunctionSide
@@ -68,7 +70,7 @@ def test_no_netfs_machinery_no_fact() -> None:
         ("netfs_clear_inode_writeback(inode, NULL);", "", "", "netfs_clear_inode_writeback()"),
         ("fscache_relinquish_cookie(c, false);", "", "", "fscache_relinquish_cookie()"),
         # a library type elsewhere in the file as the patch shows it
-        ("zz_put(inode);", "", "\tstruct netfs_inode netfs;\n", "struct netfs_inode"),
+        ("zz_put(NULL);", "", "\tstruct netfs_inode netfs;\n", "struct netfs_inode"),
         # a helper the patch shows that waits for a request count to drain
         (
             "zz_quiesce(inode);",
@@ -184,3 +186,70 @@ def test_seed_and_ceph_fixes_keep_their_verdict(name: str) -> None:
 
 def test_ceph_rename_stays_quiet() -> None:
     assert _findings("0202") == []
+
+
+# --------------------------------------------------------------------------- audit 2 (#1)
+
+
+@pytest.mark.parametrize("name", ["0196", "0197", "0198"])
+def test_a_wait_the_patch_does_not_show_is_not_read_as_missing(name: str) -> None:
+    """Audit 2 #1: a hunk below the top of ->evict_inode (0196, 0198), or a whole
+    function whose wait is in a helper the patch does not show (0197), and a patch that
+    does not touch the wait: nothing is read as "no", and there is no finding."""
+    assert _findings(name) == []
+
+
+def test_a_wait_added_where_the_lines_above_are_not_shown_says_so() -> None:
+    """0199 adds a second wait; the first is above the hunk. The diff alone reads the
+    same as seed 001's afs hunk (a fix), so it stays a fix, but the fact the verdict
+    rests on names the lines it could not see."""
+    (path,) = kit.FIX.glob("0199-*")
+    (msg,) = kit.messages(path)
+    (f,) = [f for f in kit.run(msg).findings if f.rule == RULE]
+    assert f.verdict == "fixes"
+    (before,) = [x for x in f.facts if x.name == "wait_for_io" and x.side == "before"]
+    assert before.value == "no"
+    assert before.text.endswith("in the lines shown (those above line 20 are not)")
+
+
+def _fragment(text: str, first: int, kinds: tuple[str, ...]) -> SideView:
+    side = FunctionSide(
+        name="zz_evict_inode",
+        text=text,
+        first_line=first,
+        line_kinds=kinds,  # type: ignore[arg-type]
+        complete=False,
+        line_numbers=tuple(range(first, first + len(kinds))),
+    )
+    fn = ChangedFunction("fs/x/inode.c", "zz_evict_inode", side, side)
+    return SideView(fn=fn, side="before", fs=side, body=parse_body(text))
+
+
+def test_no_is_read_only_from_the_top_of_the_function_or_a_patch_that_moves_a_wait() -> None:
+    frag = f"\t{NETFS}\n\tclear_inode(inode);\n\tzz_log(inode);\n"
+    untouched = _fragment(frag, 20, ("context", "context", "added", "context"))
+    assert EXTRACTORS["evict.wait_for_io"](untouched) is None
+    # the same lines from the function's first line on: "no" is read from code
+    whole = "static void zz_evict_inode(struct inode *inode)\n{\n" + frag + "}\n"
+    kinds = ("context",) * 4 + ("added", "context", "context")
+    obs = EXTRACTORS["evict.wait_for_io"](_fragment(whole, 1, kinds))
+    assert obs is not None and obs.value == "no" and "lines shown" not in obs.text
+    # the patch removes a wait from the fragment: read as written, saying what is unseen
+    moved = f"\t{NETFS}\n\tnetfs_wait_for_outstanding_io(inode);\n\tclear_inode(inode);\n"
+    v = _fragment(moved, 20, ("context", "removed", "context", "context"))
+    after = replace(v.fs, text=f"\t{NETFS}\n\tclear_inode(inode);\n", line_kinds=("context",) * 3)
+    v = replace(v, fn=replace(v.fn, after=after))
+    assert EXTRACTORS["evict.wait_for_io"](v) is not None  # "yes" on this (before) side
+    gone = SideView(fn=v.fn, side="after", fs=after, body=parse_body(after.text))
+    obs = EXTRACTORS["evict.wait_for_io"](gone)
+    assert obs is not None and obs.value == "no"
+    assert obs.text.endswith("in the lines shown (those above line 20 are not)")
+
+
+def test_a_helper_nobody_read_handed_the_inode_may_be_the_wait() -> None:
+    hidden = _evict(before="zz_drain_io(ZZ_I(inode));", after=NETFS)
+    assert EXTRACTORS["evict.wait_for_io"](_view(hidden)) is None
+    # handed nothing of the inode, it cannot wait for the inode's requests
+    unrelated = _evict(before="zz_stats_bump(zz_stats);", after=NETFS)
+    obs = EXTRACTORS["evict.wait_for_io"](_view(unrelated))
+    assert obs is not None and obs.value == "no"

@@ -15,6 +15,7 @@ from reviewbot.rules.context import Observed, SideView, peers_of, view
 from reviewbot.rules.cst import parse_body
 from reviewbot.rules.examples import as_functions, marks
 from reviewbot.rules.extract import EXTRACTORS, ROLES
+from reviewbot.rules.extract.common import WAIT_PRIMS
 from reviewbot.rules.loader import get_rule
 from reviewbot.sim.registry import all_scenarios
 from tests.rules import kit
@@ -59,9 +60,16 @@ def test_no_sign_of_asynchronous_requests_no_fact() -> None:
     v = _view(text, file_text="")
     assert ROLES["kill-sb"](v)
     assert EXTRACTORS["killsb.sb_wait"](v) is None
-    waits = KILL.replace("SHUTDOWN(sb);", "kill_block_super(sb);\n\tflush_workqueue(zi->wq);")
+    # audit 2 #6: a wait alone is no sign of requests (a block filesystem flushing its
+    # own workqueue), whether the patch adds it or not
+    for wait in ("flush_workqueue(zi->wq);", "destroy_workqueue(zi->wq);"):
+        waits = KILL.replace("SHUTDOWN(sb);", f"kill_block_super(sb);\n\t{wait}")
+        assert EXTRACTORS["killsb.sb_wait"](_view(waits, file_text="")) is None
+    # a wait for a count of outstanding requests to drain is one
+    drain = "wait_var_event(&zi->nr, atomic_read(&zi->nr) == 0);"
+    waits = KILL.replace("SHUTDOWN(sb);", f"kill_block_super(sb);\n\t{drain}")
     obs = EXTRACTORS["killsb.sb_wait"](_view(waits, file_text=""))
-    assert obs is not None and obs.value == "yes"  # its own wait is the sign
+    assert obs is not None and obs.value == "yes"
 
 
 @pytest.mark.parametrize(
@@ -90,7 +98,9 @@ def test_role_by_registration_without_a_visible_shutdown() -> None:
         ("flush_workqueue(zi->wq);", "yes"),
         ("drain_workqueue(zi->wq);", "yes"),
         ("wait_for_completion_killable_timeout(&zi->done, HZ);", "yes"),
-        ("if (zi->busy)\n\t\twait_for_completion(&zi->done);", "no"),  # one branch only
+        ("destroy_workqueue(zi->wq);", "yes"),  # drains the queue before freeing it
+        ("{\n\t\twait_for_completion(&zi->done);\n\t}", "yes"),  # a bare block: a scope
+        ("long t = wait_for_completion_timeout(&zi->done, HZ);", "yes"),
         ("zz_log(zi);", "no"),
     ],
 )
@@ -98,6 +108,90 @@ def test_wait_must_dominate_the_teardown(between: str, value: str) -> None:
     text = KILL.replace("SHUTDOWN(sb);", f"kill_anon_super(sb);\n\t{between}")
     obs = EXTRACTORS["killsb.sb_wait"](_view(text))
     assert obs is not None and obs.value == value
+
+
+def _kinds(text: str, added: str) -> SideView:
+    """``text`` as the after side of a patch that adds the lines containing ``added``."""
+    v = _view(text)
+    kinds = tuple("added" if added and added in ln else "context" for ln in text.split("\n"))
+    fs = FunctionSide(
+        name=v.fs.name,
+        text=text,
+        first_line=1,
+        line_kinds=kinds,
+        complete=True,  # type: ignore[arg-type]
+    )
+    fn = ChangedFunction("fs/x/super.c", v.fs.name, None, fs)
+    return SideView(fn=fn, side="after", fs=fs, body=v.body, file_text=NETFS_FILE)
+
+
+@pytest.mark.parametrize(
+    ("test", "added", "value"),
+    [
+        # the test is the count of outstanding work: skipped only when nothing is counted
+        ("atomic_read(&zi->blockers)", "", "yes"),
+        ("busy && atomic_read(&zi->blockers)", "", "yes"),  # busy: read from the count
+        ("zi->busy && atomic_read(&zi->blockers)", "", None),  # zi->busy: not a count
+        # a test the model cannot read, on a wait the patch leaves alone: not decided
+        ("zi->busy", "", None),
+        ("zi->busy", "zz_sysfs_cleanup", None),
+        # the patch adds (or makes conditional) the wait itself: read as written
+        ("zi->busy", "wait_for_completion", "no"),
+    ],
+)
+def test_a_conditional_wait(test: str, added: str, value: str | None) -> None:
+    """Audit 2 #3 (ceph's ``if (wait && atomic_read(&blockers))``): what a wait under a
+    condition of its own means; documented in the rule's kill-sb role."""
+    text = KILL.replace(
+        "SHUTDOWN(sb);",
+        f"bool busy = !!atomic_read(&zi->blockers);\n\n\tif ({test})\n"
+        "\t\twait_for_completion(&zi->done);\n\tkill_anon_super(sb);\n"
+        "\tzz_sysfs_cleanup(zi);",
+    )
+    obs = EXTRACTORS["killsb.sb_wait"](_kinds(text, added))
+    assert (obs and obs.value) == value
+    if value == "no":
+        assert "runs only if zi->busy" in obs.text  # type: ignore[union-attr]
+
+
+def test_a_local_assigned_from_the_count_is_a_count_test() -> None:
+    text = KILL.replace(
+        "SHUTDOWN(sb);",
+        "bool wait = !!atomic_read(&zi->blockers);\n\n\tif (wait && atomic_read(&zi->blockers)) {"
+        "\n\t\twait_for_completion(&zi->done);\n\t}\n\tkill_anon_super(sb);",
+    )
+    obs = EXTRACTORS["killsb.sb_wait"](_view(text))
+    assert obs is not None and obs.value == "yes" and "whenever its test" in obs.text
+
+
+def test_only_the_last_call_handed_the_state_releases_it() -> None:
+    """Audit 2 #3: calls that only use the client before it goes (debugfs and sysfs
+    cleanup) are not its teardown: a wait between them and the destroy covers it."""
+    text = KILL.replace(
+        "SHUTDOWN(sb);\n\tzz_destroy(zi);",
+        "kill_anon_super(sb);\n\tzz_debugfs_cleanup(zi);\n"
+        "\twait_for_completion(&zi->done);\n\tzz_destroy(zi);",
+    )
+    obs = EXTRACTORS["killsb.sb_wait"](_view(text))
+    assert obs is not None and obs.value == "yes"
+    assert obs.text == "zz_kill() waits with wait_for_completion() before zz_destroy()"
+
+
+def test_no_is_read_only_from_the_top_of_the_function() -> None:
+    """Audit 2 #1 for ->kill_sb: a hunk that starts below the top may hide a wait above
+    it; unless the patch touches a wait, "no" is not read from such a fragment."""
+    frag = "\tkill_anon_super(sb);\n\tzz_sysfs_cleanup(zi);\n\tzz_destroy(zi);\n"
+    side = FunctionSide(
+        name="zz_kill",
+        text=frag,
+        first_line=20,
+        line_kinds=("context", "added", "context", "context"),
+        complete=False,
+        line_numbers=(20, 21, 22, 23),
+    )
+    fn = ChangedFunction("fs/x/super.c", "zz_kill", None, side)
+    v = SideView(fn=fn, side="after", fs=side, body=parse_body(frag), file_text=NETFS_FILE)
+    assert EXTRACTORS["killsb.sb_wait"](v) is None
 
 
 def test_wait_after_the_teardown_does_not_count_and_scalars_are_not_state() -> None:
@@ -157,7 +251,11 @@ def _example_readings() -> dict[int, Observed | None]:
         obs = EXTRACTORS["killsb.sb_wait"](v)
         if obs is None:
             shutdown = v.body.calls_named({"kill_anon_super", "generic_shutdown_super"})[0]
-            row = next(c.row for c in v.body.calls if c.byte > shutdown.byte)
+            row = next(
+                c.row
+                for c in v.body.calls
+                if c.byte > shutdown.byte and c.name not in WAIT_PRIMS and not c.in_condition
+            )
         else:
             # "yes" rests on (wait, teardowns...): the mark sits on the first teardown
             row = obs.rows[1] if obs.value == "yes" else obs.rows[0]
@@ -284,3 +382,30 @@ def test_kill_sb_fix_is_reported_as_a_fix_and_its_reversal_as_introducing_the_ra
     assert "held" not in f.message  # the message quotes only the facts read
     reversed_ = kit.text_message(kit.reverse(msg.body))
     assert kit.verdicts(kit.run(reversed_)) == [(RULE, "v9fs_kill_super", "introduces")]
+
+
+# --------------------------------------------------------------------------- audit 2 (#3, #6)
+
+
+def _found(name: str) -> list[tuple[str, str]]:
+    (path,) = kit.FIX.glob(f"{name}-*")
+    return [(f.function, f.verdict) for m in kit.messages(path) for f in kit.run(m).findings]
+
+
+@pytest.mark.parametrize("name", ["0124", "0125", "0127"])
+def test_waits_that_cover_the_teardown_and_a_wait_alone_stay_quiet(name: str) -> None:
+    """0124: ceph-style wait for counted blockers (``if (wait && atomic_read(..))``);
+    0125: the wait in a bare block; both patches only add a sysfs cleanup call. 0127:
+    a block filesystem adds flush_workqueue() before destroy_workqueue(): a wait is no
+    sign of requests, and destroy_workqueue() drains the queue itself."""
+    assert _found(name) == []
+
+
+def test_a_wait_made_optional_introduces_the_race() -> None:
+    """0126: the unconditional wait becomes ``if (clnt->opts & QUX_OPT_WAIT)``: a test
+    that says nothing about outstanding requests, on a wait the patch touches."""
+    (path,) = kit.FIX.glob("0126-*")
+    (msg,) = kit.messages(path)
+    (f,) = kit.run(msg).findings
+    assert (f.function, f.verdict) == ("qux_kill_sb", "introduces")
+    assert "runs only if clnt->opts & QUX_OPT_WAIT" in f.message

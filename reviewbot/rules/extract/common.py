@@ -3,7 +3,9 @@ one filesystem's own functions, plus small structural helpers."""
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Callable
 
 from reviewbot.model import Side
 from reviewbot.rules.context import SideView
@@ -68,6 +70,7 @@ WAIT_PRIMS = frozenset(
         "netfs_wait_for_outstanding_io",
         "flush_workqueue",
         "drain_workqueue",
+        "destroy_workqueue",  # drains the queue before freeing it (kernel/workqueue.c)
     }
 )
 # VFS superblock shutdown (fs/super.c): evicts every inode, then the caller frees its own
@@ -122,6 +125,7 @@ def _retarget(site: CallSite, inner: CallSite) -> CallSite:
         row=site.row,
         guards=site.guards + inner.guards,
         blocks=site.blocks,
+        bare=site.bare,
         assigned_to=site.assigned_to,
         declaration=site.declaration,
         in_condition=site.in_condition,
@@ -165,7 +169,7 @@ def code(text: str) -> str:
 # Core netfs/fscache library API (include/linux/netfs.h, include/linux/fscache.h): a
 # call to one of them, or one of their types. A filesystem's own wrapper
 # ("xx_fscache_...") is not core API and does not count by its name.
-_LIBRARY_CALL = re.compile(r"(?<![\w>.])((?:netfs|fscache)_\w+)\s*\(")
+LIBRARY_CALL = re.compile(r"(?<![\w>.])((?:netfs|fscache)_\w+)\s*\(")
 _LIBRARY_TYPE = re.compile(r"\bstruct\s+((?:netfs|fscache)_\w+)\b")
 # A wait for an atomic count of outstanding requests to drain. i_dio_count is the VFS's
 # direct-I/O count (what inode_dio_wait() waits on): direct I/O is not this machinery.
@@ -191,17 +195,17 @@ def async_machinery(view: SideView, waits: frozenset[str] = frozenset()) -> str 
     texts = [code(s.text) for s in sides if s is not None]
     texts.append(code(view.file_text))
     for text in texts:
-        m = _LIBRARY_CALL.search(text) or _LIBRARY_TYPE.search(text)
+        m = LIBRARY_CALL.search(text) or _LIBRARY_TYPE.search(text)
         if m:
             return f"{m.group(1)}()" if m.group(0).endswith("(") else f"struct {m.group(1)}"
-    for side in _both_sides(view):
+    for side in both_sides(view):
         found = _in_calls(side, waits)
         if found:
             return found
     return None
 
 
-def _both_sides(view: SideView) -> list[SideView]:
+def both_sides(view: SideView) -> list[SideView]:
     other = view.fn.after if view.side == "before" else view.fn.before
     out = [view]
     if other is not None:
@@ -218,7 +222,7 @@ def _in_calls(view: SideView, waits: frozenset[str]) -> str | None:
     for call, via in calls:
         if call.name in waits:
             return f"a wait for outstanding work ({via or call.name}())"
-        if _LIBRARY_CALL.match(f"{call.name}("):
+        if LIBRARY_CALL.match(f"{call.name}("):
             return f"{call.name}() (in {via}())" if via else f"{call.name}()"
         drains = _COUNT_DRAINED.search(" ".join(call.args[1:]))
         if call.name in _COUNTER_WAITS and "i_dio_count" not in call.text and drains:
@@ -229,3 +233,58 @@ def _in_calls(view: SideView, waits: frozenset[str]) -> str | None:
         if m:
             return f"struct {m.group(1)} (in {via}())"
     return None
+
+
+# --------------------------------------------------------------- what the patch shows
+# (evict and kill-sb: "no wait" is read from code only where the code is shown)
+
+
+def contiguous(view: SideView, first: int, last: int) -> bool:
+    """The side shows every line from row ``first`` to row ``last`` (no hunk gap)."""
+    lines = [view.line_of(r) for r in range(first, last + 1)]
+    if any(ln is None for ln in lines):
+        return False
+    return all(b == a + 1 for a, b in itertools.pairwise(lines))  # type: ignore[operator]
+
+
+def shown_from_start(view: SideView, row: int) -> bool:
+    """Every line from the function's opening to ``row`` is shown (or the whole function
+    is): only then can the absence of a wait be read as "no". A hunk that starts lower
+    down may hide a wait above it."""
+    if view.fs.complete:
+        return True
+    opens = bool(view.body.name) or view.fs.text.startswith("{")  # "{" in column 0
+    return opens and row >= 0 and contiguous(view, 0, row)
+
+
+def unseen(view: SideView, shown: bool, hidden: CallSite | None) -> str:
+    """What a "no" read from the lines shown could not see, for the fact's text."""
+    if not shown:
+        first = view.line_of(0)
+        above = f" above line {first}" if first is not None else " above them"
+        return f" in the lines shown (those{above} are not)"
+    if hidden is not None:
+        return f" in the lines shown (what {hidden.name}() does is not)"
+    return ""
+
+
+def patch_moves_a_wait(
+    view: SideView,
+    names: frozenset[str],
+    waits_of: Callable[[SideView], list[tuple[CallSite, str]]],
+) -> bool:
+    """A line the patch adds or removes in this function waits: a call of ``names``
+    (directly, or through a helper the patch shows, per ``waits_of``), or the line's
+    text calls one (a wait added under #if 0 is touched too)."""
+    for side in both_sides(view):
+        kind = "added" if side.side == "after" else "removed"
+        if any(side.kind_of(w.row) == kind for w, _via in waits_of(side)):
+            return True
+    pattern = re.compile(rf"(?<![\w>.])({'|'.join(sorted(names))})\s*\(")
+    for fs, kind in ((view.fn.before, "removed"), (view.fn.after, "added")):
+        if fs is None:
+            continue
+        for line, k in zip(fs.text.split("\n"), fs.line_kinds, strict=False):
+            if k == kind and pattern.search(code(line)):
+                return True
+    return False

@@ -13,16 +13,30 @@ Fact ``wait_for_io``: clear_inode() is reached only after a wait for outstanding
 (a core wait primitive, or a helper the patch shows that calls one). clear_inode() is
 where the model's completion loses the inode; a wait before or right after
 truncate_inode_pages_final() comes before it (clear_inode() may not run while the inode
-still has page cache, so it never precedes that call).
+still has page cache, so it never precedes that call). "No" is read only from lines
+shown from the function's start, with no call before the teardown handing the inode to
+a function nobody read; or where the patch adds or removes a wait (rule.yaml).
 """
 
 from __future__ import annotations
 
-import itertools
+import re
+from dataclasses import replace
 
 from reviewbot.rules.context import Observed, SideView
-from reviewbot.rules.cst import CallSite, dominates
-from reviewbot.rules.extract.common import WAIT_PRIMS, async_machinery, expanded
+from reviewbot.rules.cst import CallSite, branches, dominates
+from reviewbot.rules.extract.common import (
+    LIBRARY_CALL,
+    WAIT_PRIMS,
+    async_machinery,
+    base_of,
+    contiguous,
+    expanded,
+    mentions,
+    patch_moves_a_wait,
+    shown_from_start,
+    unseen,
+)
 
 _CLEAR = "clear_inode"
 _TRUNC = "truncate_inode_pages_final"
@@ -46,20 +60,13 @@ def machinery(view: SideView) -> str | None:
     return async_machinery(view)
 
 
-def _contiguous(view: SideView, first: int, last: int) -> bool:
-    """The side shows every line from row ``first`` to row ``last`` (no hunk gap)."""
-    lines = [view.line_of(r) for r in range(first, last + 1)]
-    if any(ln is None for ln in lines):
-        return False
-    return all(b == a + 1 for a, b in itertools.pairwise(lines))  # type: ignore[operator]
-
-
 def _follows(first: CallSite, later: CallSite) -> bool:
     """``later`` runs whenever ``first`` has run: it comes after it in the same block or
     an enclosing one, under no condition ``first`` is not under."""
     if later.byte <= first.byte:
         return False
-    if len(later.blocks) > len(first.blocks) or first.blocks[: len(later.blocks)] != later.blocks:
+    fb, lb = branches(first), branches(later)
+    if len(lb) > len(fb) or fb[: len(lb)] != lb:
         return False
     n = len(later.guards)
     return n <= len(first.guards) and first.guards[:n] == later.guards
@@ -80,7 +87,7 @@ def _after_truncate(
     """A wait that runs right after ``trunc`` with every line in between shown, so that
     no clear_inode() can hide between them."""
     for w in waits:
-        if _follows(trunc, w[0]) and _contiguous(view, trunc.row, w[0].row):
+        if _follows(trunc, w[0]) and contiguous(view, trunc.row, w[0].row):
             return w
     return None
 
@@ -101,7 +108,7 @@ def wait_for_io(view: SideView) -> Observed | None:
                 tuple(x.row for x, _ in waits) + tuple(t.row for t in clears),
                 w[1],
             )
-        return _no(view, missing[0], tuple(x.row for x in missing), waits)
+        return _no_if_shown(view, missing[0], tuple(x.row for x in missing), waits)
     # clear_inode() is not shown: judge what is shown around truncate_inode_pages_final()
     trunc = truncs[0]
     before = [w for w in waits if dominates(w[0], trunc)]
@@ -122,7 +129,56 @@ def wait_for_io(view: SideView) -> Observed | None:
         )
     if any(w.byte > trunc.byte for w, _ in waits):
         return None  # a wait later on, past lines the patch does not show: undecided
-    return _no(view, trunc, (trunc.row,), waits)
+    return _no_if_shown(view, trunc, (trunc.row,), waits)
+
+
+def _opaque(view: SideView, target: CallSite) -> CallSite | None:
+    """A call before ``target`` to a function the patch does not show, handed the inode
+    or state read from it: it may wait itself (afs_drain_io(vnode)), so a "no" would
+    rest on code nobody read. Core primitives the rules know (waits, netfs/fscache
+    library calls, the teardown itself) are read, not opaque."""
+    inode = _first_param(view)
+    if not inode:
+        return None
+    earlier = [a for a in view.body.assigns if a.byte < target.byte]
+    derived = {inode} | {base_of(a.left) for a in earlier if mentions(a.right, inode)}
+    for c in view.body.calls:
+        if c.byte >= target.byte or c.in_condition or c.name in WAIT_PRIMS | set(_TEARDOWN):
+            continue
+        if c.name in view.peers or not re.fullmatch(r"\w+", c.name):
+            continue  # shown (read through ``expanded``), or an indirect call
+        if LIBRARY_CALL.match(f"{c.name}("):
+            continue
+        if any(mentions(arg, d) for arg in c.args for d in derived if d):
+            return c
+    return None
+
+
+def _first_param(view: SideView) -> str:
+    for p in view.params:
+        m = re.search(r"(\w+)\s*$", p)
+        if m and "inode" in p:
+            return m.group(1)
+    return ""
+
+
+def _no_if_shown(
+    view: SideView, target: CallSite, rows: tuple[int, ...], waits: list[tuple[CallSite, str]]
+) -> Observed | None:
+    """``_no`` only where the code shows it: everything from the function's start to
+    ``target`` is shown and nothing there hands the inode to a function nobody read.
+    Otherwise the fact is not shown (None): it takes the rule's default, and the
+    sensitivity check says whether the verdict rests on it."""
+    hidden = _opaque(view, target)
+    shown = shown_from_start(view, target.row)
+    if shown and hidden is None:
+        return _no(view, target, rows, waits)
+    if patch_moves_a_wait(view, WAIT_PRIMS, _waits):
+        # the patch adds or removes a wait in this function: what it shows around that
+        # change is what the patch is about, read as written, saying what was not shown
+        obs = _no(view, target, rows, waits)
+        return replace(obs, text=obs.text + unseen(view, shown, hidden))
+    return None
 
 
 def _no(

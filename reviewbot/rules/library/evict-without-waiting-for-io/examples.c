@@ -98,7 +98,8 @@ static void ext4x_evict_inode(struct inode *inode)
 /* ->kill_sb, the umount's other half (role kill-sb, fact sb_wait): once the VFS
  * shutdown has evicted the inodes, the client or session goes; a completion may still
  * hold one of its fids. Judged only where something shows asynchronous requests (a
- * netfs/fscache call, or a wait for outstanding work in the function). */
+ * netfs/fscache call or type, or a wait for a count of outstanding requests to
+ * drain); a wait alone (a flushed workqueue) is no such sign. */
 
 static void p9x_wait_requests(struct p9x_session *ses)
 {
@@ -157,7 +158,7 @@ static void smbx_kill_sb(struct super_block *sb)
 	smbx_umount(sbi);
 }
 
-/* cifs style: the deferred-close work is flushed, but after the session is gone. */
+/* cifs style: its requests are counted and drained, but after the session is gone. */
 static void smby_kill_sb(struct super_block *sb)
 {
 	struct smbx_sb_info *sbi = SMBX_SB(sb);
@@ -165,10 +166,11 @@ static void smby_kill_sb(struct super_block *sb)
 	kill_anon_super(sb);
 	/* ruleid: evict-without-waiting-for-io */
 	smbx_umount(sbi);
-	flush_workqueue(smbx_close_wq);
+	wait_var_event(&smbx_nr_reqs, atomic_read(&smbx_nr_reqs) == 0);
 }
 
-/* ceph style near miss: the completion workqueue is flushed before the client goes. */
+/* ceph style near miss: the completion workqueue is flushed before the client goes
+ * (and nothing else in view shows netfs-style requests: quiet either way). */
 static void cephx_kill_sb(struct super_block *s)
 {
 	struct cephx_fs_client *fsc = cephx_sb_to_client(s);
@@ -194,7 +196,8 @@ static void nfsx_kill_super(struct super_block *s)
 	free_anon_bdev(dev);
 }
 
-/* nfs style near miss: completions are waited for before the server is freed. */
+/* nfs style near miss: completions are waited for before the cache volume and the
+ * server go. */
 static void nfsy_kill_super(struct super_block *s)
 {
 	struct nfsx_server *server = NFSX_SB(s);
@@ -202,7 +205,42 @@ static void nfsy_kill_super(struct super_block *s)
 	generic_shutdown_super(s);
 	wait_for_completion(&server->rpcs_done);
 	/* ok: evict-without-waiting-for-io */
+	fscache_relinquish_volume(server->fscache, NULL, false);
 	nfsx_free_server(server);
+}
+
+/* ceph style near miss: waits for its blockers only while some are counted (the test
+ * is of the count itself), in a block of its own, before the shutdown. */
+static void cephy_kill_sb(struct super_block *s)
+{
+	struct cephx_fs_client *fsc = cephx_sb_to_client(s);
+	bool wait = !!atomic_read(&fsc->blockers);
+
+	if (wait && atomic_read(&fsc->blockers)) {
+		long left = wait_for_completion_killable_timeout(&fsc->unblocked, HZ);
+
+		if (!left)
+			pr_warn("umount timed out\n");
+	}
+	kill_anon_super(s);
+	cephx_debugfs_cleanup(fsc);
+	/* ok: evict-without-waiting-for-io */
+	fscache_relinquish_volume(fsc->fscache, NULL, false);
+	cephx_destroy_client(fsc);
+}
+
+/* ceph style: waits only when an option asks for it, a test that says nothing about
+ * outstanding requests, so the other path tears the client down with them in flight. */
+static void cephz_kill_sb(struct super_block *s)
+{
+	struct cephx_fs_client *fsc = cephx_sb_to_client(s);
+
+	if (fsc->wait_on_umount)
+		wait_for_completion(&fsc->unblocked);
+	kill_anon_super(s);
+	/* ruleid: evict-without-waiting-for-io */
+	fscache_relinquish_volume(fsc->fscache, NULL, false);
+	cephx_destroy_client(fsc);
 }
 
 static void fusex_sb_destroy(struct super_block *sb)
