@@ -190,9 +190,11 @@ def _finding(patch: Patch, hit: Hit, sims: _Sims) -> Finding | None:
     facts: tuple[Fact, ...] = (
         _with_unread(rule, hit.before, hit.fn.file, function) if hit.before else ()
     ) + _with_unread(rule, hit.after, hit.fn.file, function)
-    assumed = any(f.assumed for f in facts if f.name in {s.name for s in rule.owned})
+    owned = {s.name for s in rule.owned}
+    # an owned fact assumed, or read from a part of the function only
+    unsure = any(f.assumed or f.partial for f in facts if f.name in owned)
     confidence = rule.confidence
-    if assumed and confidence == "high":
+    if unsure and confidence == "high":
         confidence = "medium"
     line, side = hit.where
     message = rule.message.format(

@@ -298,6 +298,9 @@ class Fact:
     # "held": a knob of another role's code, fixed by the rule while it judges this
     # function (with the reason in ``text``); not an assumption, never varied
     basis: Literal["code", "tree", "description", "default", "held"] = "code"
+    # read from the lines shown while lines that could change it are not (the top of
+    # the function, a helper's body): a verdict resting on it is not high confidence
+    partial: bool = False
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ def _fact(f: Fact) -> dict[str, Any]:
         "line": f.line,
         "assumed": f.assumed,
         "basis": f.basis,
+        "partial": f.partial,
     }
 
 

@@ -33,6 +33,9 @@ class Observed:
     # False: the value fills the knob, but is not enough on its own to make the rule
     # report (e.g. "no flush call" for a rule about flush calls).
     decisive: bool = True
+    # True: read from the lines shown while lines that could change it are not shown
+    # (the top of the function, a helper's body); the text says which
+    partial: bool = False
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,7 @@ def read_side(
                     file=v.fn.file,
                     function=v.name,
                     basis="tree" if v.fs.complete or obs.via in tree_names else "code",
+                    partial=obs.partial,
                 )
             )
         knobs[spec.knob] = value

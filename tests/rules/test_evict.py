@@ -253,3 +253,14 @@ def test_a_helper_nobody_read_handed_the_inode_may_be_the_wait() -> None:
     unrelated = _evict(before="zz_stats_bump(zz_stats);", after=NETFS)
     obs = EXTRACTORS["evict.wait_for_io"](_view(unrelated))
     assert obs is not None and obs.value == "no"
+
+
+def test_a_no_read_from_part_of_the_function_is_not_high_confidence() -> None:
+    """Synthetic 0199: a second wait is added below a hunk start; the first wait, if
+    any, would be above it. The 'no' of the old side is read from the lines shown only
+    (the fact is partial and says so), so the 'fixes' it leads to is medium confidence."""
+    (path,) = kit.FIX.glob("0199-*")
+    (f,) = kit.run(kit.messages(path)[0]).findings
+    (before,) = [x for x in f.facts if x.name == "wait_for_io" and x.side == "before"]
+    assert before.value == "no" and before.partial and "in the lines shown" in before.text
+    assert (f.verdict, f.confidence) == ("fixes", "medium")

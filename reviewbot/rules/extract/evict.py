@@ -177,7 +177,8 @@ def _no_if_shown(
         # the patch adds or removes a wait in this function: what it shows around that
         # change is what the patch is about, read as written, saying what was not shown
         obs = _no(view, target, rows, waits)
-        return replace(obs, text=obs.text + unseen(view, shown, hidden))
+        note = unseen(view, shown, hidden)
+        return replace(obs, text=obs.text + note, partial=bool(note))
     return None
 
 

@@ -176,7 +176,8 @@ def sb_wait(view: SideView) -> Observed | None:
         return None  # a wait above the lines shown may cover it: not shown
     # rows: where the state is first handed over (what the text names), then released
     rows = [_first_use(uses, x).row for x in missing] + [x.row for x in missing]
-    return Observed("no", text + unseen(view, shown, None), tuple(dict.fromkeys(rows)))
+    note = unseen(view, shown, None)
+    return Observed("no", text + note, tuple(dict.fromkeys(rows)), partial=bool(note))
 
 
 def _only_guarded(wait: CallSite, target: CallSite) -> bool:
