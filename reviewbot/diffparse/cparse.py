@@ -135,7 +135,9 @@ def brace_balance(text: str) -> tuple[int, int, bool, bool]:
     return -low, depth - low, starts_in_comment, in_comment
 
 
-_NAME_FIRST = re.compile(r"\s*(?!(?:if|for|while|switch|return|sizeof|do)\b)[A-Za-z_]\w*\s*\(")
+# a definition whose return type sits on the line above (xfs's "STATIC ssize_t"
+# style) starts at its name: tree-sitter then sees no declarator and no parameters
+NAME_FIRST = re.compile(r"\s*(?!(?:if|for|while|switch|return|sizeof|do)\b)[A-Za-z_]\w*\s*\(")
 
 
 def wrap(
@@ -158,7 +160,7 @@ def wrap(
 
     if head:
         emit(blank_annotations(head), None)
-    elif whole and runs and runs[0] and _NAME_FIRST.match(runs[0][0]):
+    elif whole and runs and runs[0] and NAME_FIRST.match(runs[0][0]):
         # the return type is on the line above the text (xfs's "STATIC ssize_t"):
         # without one tree-sitter sees no function declarator and no parameters
         emit("int", None)

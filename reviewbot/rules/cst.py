@@ -9,7 +9,6 @@ frozen dataclasses; no tree-sitter object leaves this module.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,17 +16,13 @@ from functools import lru_cache
 import tree_sitter_c
 from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
+# kernel annotations and name-first headers are handled as diffparse handles them
+from reviewbot.diffparse.cparse import NAME_FIRST, blank_annotations
 from reviewbot.model import FunctionSide
 
 _LANG = Language(tree_sitter_c.language())
 _PARSER = Parser(_LANG)
 
-# Kernel annotations tree-sitter does not know; blanked (same length) before parsing.
-_ANNOTATIONS = re.compile(
-    r"\b(__maybe_unused|__must_check|__always_inline|__user|__iomem|__rcu|__force|__init|"
-    r"__exit|__cold|__hot|noinline|__noreturn|__releases\([^)]*\)|__acquires\([^)]*\)|"
-    r"__must_hold\([^)]*\))"
-)
 _WRAP_HEAD = "void __rb_fragment(void)\n{\n"
 
 
@@ -122,15 +117,10 @@ def _is_definition(text: str) -> bool:
     return "(" in head and ";" not in head and not head.lstrip().startswith(("if", "}"))
 
 
-# a definition whose return type sits on the line above (xfs's "STATIC ssize_t" style)
-# starts at its name: tree-sitter then sees no declarator and finds no parameters
-_NAME_FIRST = re.compile(r"\s*(?!(?:if|for|while|switch|return|sizeof|do)\b)[A-Za-z_]\w*\s*\(")
-
-
 def _source(text: str) -> tuple[str, int]:
-    clean = _ANNOTATIONS.sub(lambda m: " " * len(m.group(0)), text)
+    clean = blank_annotations(text)
     if _is_definition(clean) and clean.count("{") >= clean.count("}"):
-        if _NAME_FIRST.match(clean):
+        if NAME_FIRST.match(clean):
             clean = "int " + clean  # on the first line: line numbers stay
         return clean + "\n" + "}" * (clean.count("{") - clean.count("}")), 0
     body = _balance(clean)
@@ -421,7 +411,7 @@ def check_query(src: str) -> str | None:
 
 def split_functions(text: str) -> list[tuple[str, str, int]]:
     """Every function definition of a whole C file: (name, text, 1-based first line)."""
-    clean = _ANNOTATIONS.sub(lambda m: " " * len(m.group(0)), text)
+    clean = blank_annotations(text)
     root = _PARSER.parse(clean.encode("utf-8", "replace")).root_node
     lines = text.splitlines()
     out = []
