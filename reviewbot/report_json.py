@@ -8,7 +8,6 @@ removes or renames a key bumps ``version``, additions do not. Output is determin
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from reviewbot.model import (
@@ -147,10 +146,8 @@ def to_dict(run: RunLike, timings: bool = False) -> dict[str, Any]:
 
 def to_json(run: RunLike, *, timings: bool = False) -> str:
     """The whole run as JSON text (one trailing newline)."""
+    from reviewbot.diffparse.visible import json_safe
+
     text = json.dumps(to_dict(run, timings), indent=2, sort_keys=True, ensure_ascii=False)
     # same value, but a bidi override from a mail cannot reorder what a terminal shows
-    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
-
-
-# Unicode bidirectional controls (Trojan Source) and the C1 controls json leaves raw
-_UNSAFE = re.compile("[\u0080-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+    return json_safe(text) + "\n"

@@ -12,12 +12,13 @@ import re
 
 # DEL, C1 controls, the bidi marks, embeddings, overrides and isolates, zero-width
 # characters, line and paragraph separators, and the byte-order mark; and C0 controls
-# (tab is harmless in a line of text, not in a path).
-_UNSAFE = "\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff"
-_IN_TEXT = re.compile(f"[\x00-\x08\x0a-\x1f{_UNSAFE}]")
-_IN_TEXT_TABS = re.compile(f"[\x00-\x1f{_UNSAFE}]")
+# (tab is harmless in a line of text, not in a path). One set for every output:
+# render.headers replaces the same characters where it cleans header text.
+UNSAFE = "\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff"
+_IN_TEXT = re.compile(f"[\x00-\x08\x0a-\x1f{UNSAFE}]")
+_IN_TEXT_TABS = re.compile(f"[\x00-\x1f{UNSAFE}]")
 # json.dumps already escapes C0; what it leaves raw with ensure_ascii=False.
-_IN_JSON = re.compile(f"[{_UNSAFE}]")
+_IN_JSON = re.compile(f"[{UNSAFE}]")
 
 
 def _escape(m: re.Match[str]) -> str:

@@ -18,11 +18,13 @@ from email.message import EmailMessage
 from email.policy import EmailPolicy
 from typing import Any, cast
 
+from reviewbot.diffparse.visible import UNSAFE
 from reviewbot.model import Address, Message, PatchReport, Subject
 
-# C0/C1 controls, DEL, Unicode line/paragraph separators and the bidi controls that
-# can make a header display differently from what it says.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 controls and what diffparse.visible escapes (DEL, C1, line/paragraph separators,
+# zero-width and bidi controls): what can make a header display differently from
+# what it says.
+_UNSAFE = re.compile(f"[\x00-\x1f{UNSAFE}]")
 _REPLY_PREFIX = re.compile(r"^\s*(re|aw|sv|antw|vs|odp|r)\s*:", re.IGNORECASE)
 # RFC 5322 msg-id: id-left "@" id-right, each atext with dots (runs of dots and leading
 # or trailing ones allowed: the obsolete syntax real mailers still produce), or a
