@@ -29,7 +29,14 @@ class Images:
     new_hunk_lines: tuple[tuple[int, int], ...]
 
 
+_CHECKED: set[str] = set()  # trees known to be git checkouts in this process
+
+
 def check_tree(tree: str) -> None:
+    """InputError unless ``tree`` is a git checkout. Asked once per tree and process:
+    the CLI asks at start-up and the mapping of every message asks again."""
+    if tree in _CHECKED:
+        return
     try:
         proc = subprocess.run(
             ["git", "-C", tree, "rev-parse", "--git-dir"],
@@ -41,6 +48,7 @@ def check_tree(tree: str) -> None:
         raise InputError(f"cannot run git: {exc}", where=tree, hint="is git installed?") from exc
     if proc.returncode != 0:
         raise InputError("--tree is not a git checkout", where=tree, hint="pass a kernel git tree")
+    _CHECKED.add(tree)
 
 
 def read_blob(tree: str, blob: str) -> str | None:
