@@ -98,6 +98,4 @@ def extract_patch(msg: Message) -> Patch:
 
 
 def _no_diff(where: str) -> Diagnostic:
-    return Diagnostic(
-        "no-diff", "no diff in this message: only its description can be analysed", "info", where
-    )
+    return Diagnostic("no-diff", "no diff in this message: no code to review", "info", where)
